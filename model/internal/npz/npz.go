@@ -103,6 +103,23 @@ func (w *Writer) Int64s(name string, shape []int, data []int64) error {
 	})
 }
 
+// Strings writes data as a fixed-width byte-string array (NumPy dtype |S<width>, UTF-8),
+// which numpy.load returns as a bytes array. NumPy strips trailing NUL bytes, so a string
+// ending in NUL cannot round-trip and is rejected.
+func (w *Writer) Strings(name string, data []string) error {
+	width := 1
+	for i, s := range data {
+		if strings.HasSuffix(s, "\x00") {
+			return fmt.Errorf("npz: %s[%d]: string ends in a NUL byte", name, i)
+		}
+		width = max(width, len(s))
+	}
+	return writeArray(w, name, "|S"+strconv.Itoa(width), nil, len(data), width, func(b []byte, i int) {
+		n := copy(b[:width], data[i])
+		clear(b[n:width])
+	})
+}
+
 func writeArray(w *Writer, name, descr string, shape []int, n, size int, put func([]byte, int)) error {
 	if shape == nil {
 		shape = []int{n}
@@ -314,6 +331,30 @@ func (r *Reader) Int32s(name string) ([]int32, []int, error) {
 		out[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return out, shape, nil
+}
+
+// Strings reads a byte-string array written by Strings (or NumPy's |S dtype).
+func (r *Reader) Strings(name string) ([]string, error) {
+	b, err := r.read(name + ".npy")
+	if err != nil {
+		return nil, err
+	}
+	descr, shape, data, err := parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("npz: %s.npy: %w", name, err)
+	}
+	width, err := strconv.Atoi(strings.TrimPrefix(descr, "|S"))
+	if !strings.HasPrefix(descr, "|S") || err != nil || width <= 0 {
+		return nil, fmt.Errorf("npz: %s.npy: dtype %s, want |S<width>", name, descr)
+	}
+	if len(shape) != 1 || shape[0] > len(data)/width || shape[0]*width != len(data) {
+		return nil, fmt.Errorf("npz: %s.npy: shape %v of width %d does not match %d bytes", name, shape, width, len(data))
+	}
+	out := make([]string, shape[0])
+	for i := range out {
+		out[i] = string(bytes.TrimRight(data[i*width:(i+1)*width], "\x00"))
+	}
+	return out, nil
 }
 
 // Int64s reads an int64 array and its shape.

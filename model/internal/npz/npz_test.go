@@ -24,6 +24,7 @@ func sample(t *testing.T) []byte {
 	must(t, w.Float32s("f4", nil, []float32{0.1, 2.5}))
 	must(t, w.Int64s("i8", nil, []int64{-(1 << 62), 7}))
 	must(t, w.Float64s("empty", []int{0, 3}, nil))
+	must(t, w.Strings("ids", []string{"store-1", "", "é12"}))
 	must(t, w.Close())
 	return buf.Bytes()
 }
@@ -51,7 +52,7 @@ func TestRoundTrip(t *testing.T) {
 	if meta["name"] != "x" {
 		t.Errorf("meta = %v; want name x", meta)
 	}
-	want := []string{"meta.json", "f8.npy", "i4.npy", "f4.npy", "i8.npy", "empty.npy"}
+	want := []string{"meta.json", "f8.npy", "i4.npy", "f4.npy", "i8.npy", "empty.npy", "ids.npy"}
 	if d := cmp.Diff(want, r.Names()); d != "" {
 		t.Errorf("Names() mismatch (-want +got):\n%s", d)
 	}
@@ -91,6 +92,11 @@ func checkArrays(t *testing.T, r *Reader) {
 	if d := cmp.Diff([]int64{-(1 << 62), 7}, i8); d != "" {
 		t.Errorf("i8 (-want +got):\n%s", d)
 	}
+	ids, err := r.Strings("ids")
+	must(t, err)
+	if d := cmp.Diff([]string{"store-1", "", "é12"}, ids); d != "" {
+		t.Errorf("ids (-want +got):\n%s", d)
+	}
 	empty, shape, err := r.Float64s("empty")
 	must(t, err)
 	if len(empty) != 0 || len(shape) != 2 || shape[1] != 3 {
@@ -104,6 +110,9 @@ func TestCorruptInput(t *testing.T) {
 	must(t, err)
 	if _, _, err := r.Float64s("nope"); !errors.Is(err, ErrMissing) {
 		t.Errorf("Float64s(nope) error = %v; want ErrMissing", err)
+	}
+	if err := NewWriter(new(bytes.Buffer)).Strings("bad", []string{"a\x00"}); err == nil {
+		t.Error("Strings accepted a string ending in NUL")
 	}
 	if _, _, err := r.Int32s("f8"); err == nil {
 		t.Error("Int32s(f8) read a float64 array as int32")

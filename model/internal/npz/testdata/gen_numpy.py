@@ -17,12 +17,14 @@ np.savez(
     f4=np.array([0.1, 2.5], dtype="<f4"),
     i8=np.array([-(2**62), 7], dtype="<i8"),
     empty=np.zeros((0, 3), dtype="<f8"),
+    ids=np.array(["store-1".encode(), b"", "é12".encode()], dtype="S"),
 )
 
 if os.path.exists("go_written.npz"):
     z = np.load("go_written.npz")
     assert z["f8"].shape == (2, 3) and z["f8"][1, 2] == -np.inf
     assert list(z["i4"]) == [3, -1, 2147483647]
+    assert [s.decode() for s in z["ids"]] == ["store-1", "", "é12"]
     meta = json.loads(zipfile.ZipFile("go_written.npz").read("meta.json"))
     assert meta["name"] == "x"
     print("go_written.npz loads in NumPy", np.__version__)
