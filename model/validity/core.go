@@ -1,0 +1,73 @@
+package validity
+
+import "math"
+
+// coreDistances returns the all-points core distance (Moulavi et al. 2014, Definition 1) of
+// every point of one packed cluster of m ≥ 2 points, in the packed units:
+//
+//	acore(i) = (Σ_{j: D_ij ≠ 0} D_ij^−d / (m−1))^(−1/d)
+//
+// with d the number of features, as hdbscan.validity.all_points_core_distance computes it.
+// Rows are independent, so the work is split over workers without changing any bit.
+func coreDistances(pts []float64, d, workers int) []float64 {
+	m := len(pts) / d
+	acore := make([]float64, m)
+	bufs := make([][]float64, workers)
+	parallelFor(workers, m, grainFor(m, workers, 16), func(w, lo, hi int) {
+		if bufs[w] == nil {
+			bufs[w] = make([]float64, m)
+		}
+		for i := lo; i < hi; i++ {
+			acore[i] = coreDistance(pts, d, i, bufs[w])
+		}
+	})
+	return acore
+}
+
+// coreDistance computes acore(i) as Dmin · (Σ_j (Dmin/D_ij)^d / (m−1))^(−1/d), with Dmin the
+// smallest non-zero distance from i. Every term of the sum lies in (0, 1] and one equals 1,
+// so nothing overflows or underflows for any d, whereas the reference's (1/D)^d does. A
+// point whose distances are all zero (every point of the cluster coincides) gets 0, as in
+// the reference. buf holds m squared distances.
+func coreDistance(pts []float64, d, i int, buf []float64) float64 {
+	m := len(buf)
+	xi := pts[i*d : i*d+d]
+	minD2 := math.Inf(1)
+	for j := range m {
+		d2 := sqDist(xi, pts[j*d:])
+		buf[j] = d2
+		if d2 > 0 && d2 < minD2 {
+			minD2 = d2
+		}
+	}
+	if math.IsInf(minD2, 1) {
+		return 0
+	}
+	half, odd := d/2, d%2 == 1
+	var sum float64
+	for _, d2 := range buf {
+		if d2 == 0 {
+			continue
+		}
+		r := minD2 / d2 // (Dmin/D)², in (0, 1]
+		t := powInt(r, half)
+		if odd {
+			t *= math.Sqrt(r)
+		}
+		sum += t
+	}
+	return math.Sqrt(minD2) * math.Pow(sum/float64(m-1), -1/float64(d))
+}
+
+// powInt returns x^k for k ≥ 0 by binary exponentiation.
+func powInt(x float64, k int) float64 {
+	r := 1.0
+	for k > 0 {
+		if k&1 == 1 {
+			r *= x
+		}
+		x *= x
+		k >>= 1
+	}
+	return r
+}
