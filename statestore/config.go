@@ -1,0 +1,120 @@
+package statestore
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config configures a [Store]. Start from [DefaultConfig]; the zero value of every field is
+// safe and its meaning is documented on the field.
+type Config struct {
+	// Dir is the directory of the database; required unless InMemory.
+	Dir string
+	// InMemory keeps everything in memory (tests, dev mode); Dir is then ignored and nothing
+	// survives Close.
+	InMemory bool
+	// EncryptionKey enables AES encryption at rest with a 16-, 24- or 32-byte key (AES-128,
+	// -192, -256). nil disables encryption. A database written with a key opens only with
+	// the same key.
+	EncryptionKey []byte
+	// EncryptionKeyRotation is how often Badger rotates the data keys that EncryptionKey
+	// protects. Default 10 days (Badger's); 0 means the default.
+	EncryptionKeyRotation time.Duration
+	// ValueLogGCInterval is how often the store runs Badger's value-log garbage collection.
+	// Default 5 minutes; 0 disables it (and it never runs InMemory).
+	ValueLogGCInterval time.Duration
+	// ValueLogGCRatio is the fraction of a value-log file that must be garbage before it is
+	// rewritten, in (0, 1). Default 0.5; 0 means the default.
+	ValueLogGCRatio float64
+	// MemTableSize is the size of each of Badger's memtables in bytes. Default 16 MiB
+	// (Badger: 64 MiB); up to 5 exist at once. 0 means the default.
+	MemTableSize int64
+	// BlockCacheSize is the cache of decompressed (and decrypted) table blocks in bytes.
+	// Default 32 MiB (Badger: 256 MiB); 0 means the default (Badger needs one, since
+	// blocks are compressed).
+	BlockCacheSize int64
+	// IndexCacheSize is the cache of table indexes and bloom filters in bytes. Default
+	// 16 MiB; 0 means the default. Badger needs it with encryption.
+	IndexCacheSize int64
+	// ValueLogFileSize is the size of each value-log file in bytes. Default 64 MiB
+	// (Badger: 1 GiB); 0 means the default.
+	ValueLogFileSize int64
+	// SyncWrites makes every committed batch durable (fsync) before ApplyBatch returns.
+	// Default true: the stream commits Kafka offsets after ApplyBatch, so a write lost in
+	// a power failure would lose updates. Set it false only where the machine cannot lose
+	// power without losing the disk too.
+	SyncWrites bool
+	// TombstoneTTL is how long the marker of a deleted store is kept, to ignore updates
+	// older than the deletion that arrive late. Default 7 days; 0 keeps markers forever.
+	TombstoneTTL time.Duration
+}
+
+// DefaultConfig returns the memory-conscious defaults documented on [Config], for dir.
+func DefaultConfig(dir string) Config {
+	return Config{
+		Dir:                   dir,
+		EncryptionKeyRotation: 10 * 24 * time.Hour,
+		ValueLogGCInterval:    5 * time.Minute,
+		ValueLogGCRatio:       0.5,
+		MemTableSize:          16 << 20,
+		BlockCacheSize:        32 << 20,
+		IndexCacheSize:        16 << 20,
+		ValueLogFileSize:      64 << 20,
+		SyncWrites:            true,
+		TombstoneTTL:          7 * 24 * time.Hour,
+	}
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Dir == "" && !c.InMemory {
+		errs = append(errs, errors.New("dir is required unless in-memory"))
+	}
+	if n := len(c.EncryptionKey); n != 0 && n != 16 && n != 24 && n != 32 {
+		errs = append(errs, fmt.Errorf("encryption key has %d bytes, want 16, 24 or 32", n))
+	}
+	if c.ValueLogGCRatio < 0 || c.ValueLogGCRatio >= 1 {
+		errs = append(errs, fmt.Errorf("value-log GC ratio %v not in (0, 1)", c.ValueLogGCRatio))
+	}
+	for name, v := range map[string]int64{"memtable size": c.MemTableSize, "block cache size": c.BlockCacheSize,
+		"index cache size": c.IndexCacheSize, "value-log file size": c.ValueLogFileSize,
+		"encryption key rotation": int64(c.EncryptionKeyRotation), "value-log GC interval": int64(c.ValueLogGCInterval),
+		"tombstone TTL": int64(c.TombstoneTTL)} {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative", name))
+		}
+	}
+	if c.ValueLogFileSize != 0 && (c.ValueLogFileSize < 1<<20 || c.ValueLogFileSize >= 2<<30) {
+		errs = append(errs, fmt.Errorf("value-log file size %d not in [1 MiB, 2 GiB)", c.ValueLogFileSize))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("statestore: invalid config: %w", err)
+	}
+	return nil
+}
+
+// withDefaults replaces zero sizes by the defaults.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig(c.Dir)
+	if c.EncryptionKeyRotation == 0 {
+		c.EncryptionKeyRotation = d.EncryptionKeyRotation
+	}
+	if c.ValueLogGCRatio == 0 {
+		c.ValueLogGCRatio = d.ValueLogGCRatio
+	}
+	if c.MemTableSize == 0 {
+		c.MemTableSize = d.MemTableSize
+	}
+	if c.BlockCacheSize == 0 {
+		c.BlockCacheSize = d.BlockCacheSize
+	}
+	if c.IndexCacheSize == 0 {
+		c.IndexCacheSize = d.IndexCacheSize
+	}
+	if c.ValueLogFileSize == 0 {
+		c.ValueLogFileSize = d.ValueLogFileSize
+	}
+	return c
+}

@@ -1,0 +1,42 @@
+// Package statestore keeps the merged state of every store in Badger, together with the
+// Kafka offsets up to which updates have been applied and the last output emitted per
+// store, for storeseg's streaming consumer.
+//
+// # Merge
+//
+// Updates are partial: an update changes only the features it carries. [Merge] is a pure
+// function (shared with the in-memory fake in statestoretest) whose result does not depend
+// on the order updates arrive in: per feature the newest event time wins, ties are broken
+// by a total order on values, and a deletion at time t removes the store and keeps every
+// later-arriving update at or before t out. The marker that does so is kept for
+// Config.TombstoneTTL (default 7 days); an update older than a deletion that arrives after
+// the marker expired would bring the store back, so the TTL should exceed the longest
+// delivery delay. The merge is the least upper bound in a join semilattice (a state-based
+// CRDT; Shapiro et al., "Conflict-free Replicated Data Types", SSS 2011), so replays and
+// out-of-order delivery converge.
+//
+// # Delivery
+//
+// [Store.ApplyBatch] writes the merged states and the batch's offsets in one Badger
+// transaction, so after a crash state and offsets agree. The stream's contract: merge
+// (ApplyBatch) → produce outputs and wait for acks → [Store.RecordEmissions] with Acked set
+// → commit Kafka offsets. Each [Result] carries the store's last recorded [Emission]; a
+// replayed update (offset below [Store.Offsets]) whose result is unchanged must still emit
+// its outputs unless the emission for Result.Revision is acknowledged.
+//
+// # Storage
+//
+// Keys are s/<store id> (state and deletion marker), e/<store id> (last emission) and
+// o/<topic>\x00<partition> (next offset to apply). Values are a compact, versioned binary
+// encoding; a value that does not decode is [ErrCorrupt], never a panic. Encryption at rest
+// (AES, Badger's data keys under Config.EncryptionKey) is optional. The Store runs Badger's
+// value-log GC on a ticker it owns; Close stops it and waits. Badger's log goes to slog,
+// its Info messages at Debug.
+//
+// # Usage
+//
+//	st, err := statestore.Open(statestore.DefaultConfig("/var/lib/storeseg/state"), logger)
+//	if err != nil { ... }
+//	defer st.Close()
+//	results, err := st.ApplyBatch(ctx, updates, []statestore.Offset{{Topic: "store-features", Partition: 0, Next: 42}})
+package statestore
