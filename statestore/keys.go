@@ -13,8 +13,12 @@ var (
 	prefixOffset   = []byte("o/")
 )
 
-func stateKey(id string) []byte    { return append(append(make([]byte, 0, 2+len(id)), prefixState...), id...) }
-func emissionKey(id string) []byte { return append(append(make([]byte, 0, 2+len(id)), prefixEmission...), id...) }
+func stateKey(id string) []byte {
+	return append(append(make([]byte, 0, 2+len(id)), prefixState...), id...)
+}
+func emissionKey(id string) []byte {
+	return append(append(make([]byte, 0, 2+len(id)), prefixEmission...), id...)
+}
 
 func offsetPrefix(topic string) []byte {
 	return append(append(append([]byte(nil), prefixOffset...), topic...), 0)
