@@ -7,7 +7,8 @@ import (
 
 // primParallelMin is the number of not-yet-joined vertices from which one step of Prim's
 // algorithm is split over workers; below it the per-step hand-off costs more than it saves.
-const primParallelMin = 4096
+// It is a variable only so that tests can exercise the parallel path on small clusters.
+var primParallelMin = 4096
 
 // primState is Prim's algorithm (hdbscan's mst_linkage_core) on the all-points mutual
 // reachability distances max(D_ij, acore_i, acore_j) of one packed cluster, computed on the

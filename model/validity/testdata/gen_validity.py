@@ -153,6 +153,9 @@ def main():
     rng = np.random.default_rng(SEED)
     X, y = blobs(rng, 2, [3, 25, 120, 60], [0.05, 0.3, 0.6, 0.2], 5, 30)
     record("blobs2d", quantize(X), y)
+    # The same rows times 2^-400 (exact): numpy.isclose's absolute tolerance 1e-8 now
+    # exceeds every distance, so the parent rule (and the score) changes with the units.
+    record("tiny2d", quantize(X) * 2.0**-400, y)
     X, y = blobs(rng, 5, [800, 150, 40, 10], [1.0, 0.4, 0.2, 0.05], 6, 60)
     record("density5d", quantize(X), y)
     X, y = blobs(rng, 10, [200, 120, 60], [0.5, 0.8, 0.3], 3, 20)
