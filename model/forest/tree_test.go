@@ -33,8 +33,9 @@ type sklearnTree struct {
 		WeightedN []float64   `json:"weighted_n_node_samples"`
 		Value     [][]float64 `json:"value"`
 	} `json:"tree"`
-	Probes     [][]float64 `json:"probes"`
-	ProbeProba [][]float64 `json:"probe_proba"`
+	Probes      [][]float64 `json:"probes"`
+	ProbeProba  [][]float64 `json:"probe_proba"`
+	Importances []float64   `json:"feature_importances"`
 }
 
 func loadTreeFixture(t *testing.T) map[string]sklearnTree {
@@ -98,6 +99,12 @@ func TestTreeMatchesSklearn(t *testing.T) {
 			c, err := Train(context.Background(), x, tc.Y, cfg)
 			if err != nil {
 				t.Fatal(err)
+			}
+			for f, v := range c.FeatureImportances() {
+				if !scalar.EqualWithinAbsOrRel(v, tc.Importances[f], tol, tol) {
+					t.Errorf("FeatureImportances() = %v; want %v", c.FeatureImportances(), tc.Importances)
+					break
+				}
 			}
 			got := make([]float64, len(c.Classes()))
 			for i, row := range tc.Probes {

@@ -16,7 +16,8 @@ tree each time; the script fails otherwise.
 tree_test.go compares node by node: structure (pre-order ids, children, features)
 exactly, thresholds as float32 (sklearn stores the float64 midpoint of two float32 values;
 rounding it to float32 gives ours), impurity, weighted and unweighted sample counts and the
-leaf class fractions within 1e-12, and predict_proba of 20 probe rows within 1e-12.
+leaf class fractions within 1e-12, and predict_proba of 20 probe rows and the feature
+importances within 1e-12.
 """
 import json
 import platform
@@ -95,6 +96,7 @@ for name, (seed, nflip, params) in CASES.items():
         tree=ref,
         probes=probes.tolist(),
         probe_proba=trees[0].predict_proba(probes).tolist(),
+        feature_importances=trees[0].feature_importances_.tolist(),
     )
     print(name, "nodes", trees[0].tree_.node_count, "depth", trees[0].get_depth())
 
