@@ -61,6 +61,9 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 	if len(cfg.EncryptionKey) > 0 {
 		opts = opts.WithEncryptionKey(cfg.EncryptionKey).WithEncryptionKeyRotationDuration(cfg.EncryptionKeyRotation)
 	}
+	if err := checkKey(cfg); err != nil {
+		return nil, err
+	}
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening badger at %q: %w", cfg.Dir, translateOpen(err))
@@ -71,6 +74,20 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		go s.gcLoop(cfg.ValueLogGCInterval)
 	}
 	return s, nil
+}
+
+// checkKey verifies the encryption key against an existing database's key registry before
+// badger.Open, which leaks goroutines when it fails on a wrong key (Badger v4.9.6).
+func checkKey(cfg Config) error {
+	if cfg.InMemory {
+		return nil
+	}
+	kr, err := badger.OpenKeyRegistry(badger.KeyRegistryOptions{Dir: cfg.Dir, ReadOnly: true,
+		EncryptionKey: cfg.EncryptionKey, EncryptionKeyRotationDuration: cfg.EncryptionKeyRotation})
+	if err != nil {
+		return fmt.Errorf("opening badger key registry in %q: %w", cfg.Dir, translateOpen(err))
+	}
+	return kr.Close()
 }
 
 // translateOpen maps Badger's key errors to ErrEncryptionKey. Badger reports a wrong key as

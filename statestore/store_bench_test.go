@@ -1,0 +1,98 @@
+package statestore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/storeseg/storeseg/statestore"
+)
+
+func BenchmarkGet(b *testing.B) {
+	st := openMem(b)
+	fill(b, st, 10_000)
+	ctx := context.Background()
+	ids := make([]string, 1024)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("store-%07d", i*9)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := st.Get(ctx, ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkApplyBatch applies batches of 500 partial updates over 10k existing stores, with
+// the offset write, as the stream does per poll.
+func BenchmarkApplyBatch(b *testing.B) {
+	for _, disk := range []bool{false, true} {
+		name := "memory"
+		if disk {
+			name = "disk-nosync"
+		}
+		b.Run(name+"/500", func(b *testing.B) {
+			var st *statestore.Store
+			if disk {
+				cfg := statestore.DefaultConfig(b.TempDir())
+				cfg.SyncWrites = false
+				var err error
+				if st, err = statestore.Open(cfg, nil); err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { st.Close() })
+			} else {
+				st = openMem(b)
+			}
+			fill(b, st, 10_000)
+			batches := make([][]statestore.Update, 64)
+			for j := range batches {
+				for k := range 500 {
+					batches[j] = append(batches[j], statestore.Update{StoreID: fmt.Sprintf("store-%07d", (j*500+k*7)%10_000),
+						EventTime: int64(1_000_000 + j*500 + k), Num: []statestore.NumValue{{Name: "sales", Value: float64(k)}}})
+				}
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				off := []statestore.Offset{{Topic: "store-features", Partition: 0, Next: int64(i + 1)}}
+				if _, err := st.ApplyBatch(ctx, batches[i%len(batches)], off); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+func BenchmarkSnapshot(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			st := openMem(b)
+			fill(b, st, n)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				count := 0
+				if err := st.Snapshot(ctx, func(statestore.State) error { count++; return nil }); err != nil || count != n {
+					b.Fatalf("Snapshot visited %d, err %v", count, err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkMerge(b *testing.B) {
+	rec, _ := statestore.Merge(statestore.Record{}, &statestore.Update{StoreID: "s", EventTime: 1,
+		Num: []statestore.NumValue{{Name: "a", Value: 1}, {Name: "b", Value: 2}, {Name: "c", Value: 3}, {Name: "d", Value: 4}},
+		Cat: []statestore.CatValue{{Name: "type", Value: "x"}, {Name: "zone", Value: "y"}}})
+	u := statestore.Update{StoreID: "s", EventTime: 2, Num: []statestore.NumValue{{Name: "b", Value: 5}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		statestore.Merge(rec, &u)
+	}
+}
