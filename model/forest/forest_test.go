@@ -383,3 +383,5 @@ func TestPredictProbaPanics(t *testing.T) {
 		})
 	}
 }
+
+func nan() float64 { return math.NaN() }

@@ -322,3 +322,53 @@ func TestMidpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestBootstrapWeights checks the bootstrap: draw counts become weights (the root's weight
+// is the number of draws), duplicates count once in the node size, about 1 − 1/e of the
+// samples are drawn, and balanced class weights draw every class equally often.
+func TestBootstrapWeights(t *testing.T) {
+	const n = 2000
+	x := mat.NewDense(n, 2, nil)
+	y := make([]int, n)
+	for i := range n {
+		x.Set(i, 0, float64(i%97))
+		x.Set(i, 1, float64(i%89))
+		if i%10 == 0 {
+			y[i] = 1 // 10% minority class
+		}
+	}
+	tests := []struct {
+		name        string
+		cfg         Config
+		draws       float64
+		minImpurity float64 // the root's Gini impurity is above this
+		maxImpurity float64
+	}{
+		{"plain", Config{}, n, 0.15, 0.21},                   // 1 − 0.9² − 0.1² = 0.18
+		{"half", Config{MaxSamples: 0.5}, n / 2, 0.14, 0.22}, // same mix, half the draws
+		{"balanced", Config{ClassWeight: ClassWeightBalanced}, n, 0.49, 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := buildOne(t, x, y, tt.cfg)
+			if b.weightN[0] != tt.draws {
+				t.Errorf("root weight %v; want %v draws", b.weightN[0], tt.draws)
+			}
+			distinct := 0
+			for _, w := range b.w {
+				if w > 0 {
+					distinct++
+				}
+			}
+			if int(b.count[0]) != distinct {
+				t.Errorf("root holds %d samples; want the %d distinct drawn ones", b.count[0], distinct)
+			}
+			if want := n * (1 - math.Exp(-tt.draws/n)); math.Abs(float64(distinct)-want) > 0.05*n && tt.name != "balanced" {
+				t.Errorf("%d distinct samples drawn; want about %.0f", distinct, want)
+			}
+			if imp := b.impurity[0]; imp < tt.minImpurity || imp > tt.maxImpurity {
+				t.Errorf("root impurity %v; want in [%v, %v]", imp, tt.minImpurity, tt.maxImpurity)
+			}
+		})
+	}
+}
