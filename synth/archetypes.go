@@ -56,22 +56,22 @@ type archetype struct {
 	name   string
 	weight float64 // share among non-outlier stores
 
-	tLo, tHi       float64
-	area0, area1   float64 // log m² at t=0 and its slope
-	areaSD         float64
-	rev0, rev1     float64 // log EUR at t=0 and slope
-	curve, revSD   float64
-	basket, bskSD  float64 // median EUR per visit
-	revPerStaff    float64 // EUR
-	hours          []float64
-	competitorKM   float64 // median
-	parkPerM2      float64 // parking spaces per m² of sales area (0: none)
-	online         float64 // median online share
-	age            float64 // median years
-	cityBias       float64 // >0 favours large cities, <0 small towns
-	formatW        []float64
-	placementW     []float64
-	regionW        []float64
+	tLo, tHi      float64
+	area0, area1  float64 // log m² at t=0 and its slope
+	areaSD        float64
+	rev0, rev1    float64 // log EUR at t=0 and slope
+	curve, revSD  float64
+	basket, bskSD float64 // median EUR per visit
+	revPerStaff   float64 // EUR
+	hours         []float64
+	competitorKM  float64 // median
+	parkPerM2     float64 // parking spaces per m² of sales area (0: none)
+	online        float64 // median online share
+	age           float64 // median years
+	cityBias      float64 // >0 favours large cities, <0 small towns
+	formatW       []float64
+	placementW    []float64
+	regionW       []float64
 }
 
 var archetypes = []archetype{
