@@ -93,8 +93,8 @@ func loadSchema(fsys fs.FS, file string) (*Schema, error) {
 	if err != nil || v < 1 {
 		return nil, fmt.Errorf("file name must be v<N>.avsc")
 	}
-	codec, err := goavro.NewCodec(string(text))
-	if err != nil {
+	// goavro parses the schema too, as a second opinion on its validity.
+	if _, err := goavro.NewCodec(string(text)); err != nil {
 		return nil, err
 	}
 	tree, err := parseSchema(string(text))
@@ -104,8 +104,9 @@ func loadSchema(fsys fs.FS, file string) (*Schema, error) {
 	if tree.kind != kRecord || shortName(tree.name) != dir {
 		return nil, fmt.Errorf("schema is %s, want record %s", tree.label(), dir)
 	}
+	canonical := canonicalForm(tree)
 	return &Schema{Name: dir, FullName: tree.name, Version: v, Text: string(text),
-		Canonical: codec.CanonicalSchema(), Fingerprint: codec.Rabin, tree: tree}, nil
+		Canonical: canonical, Fingerprint: fingerprint64(canonical), tree: tree}, nil
 }
 
 // Versions returns every committed version of the named schema (e.g. "StoreFeatureUpdate"),

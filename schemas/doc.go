@@ -28,7 +28,10 @@
 //     CRC-64-AVRO fingerprint of the writer schema's Parsing Canonical Form, the body
 //     ([AppendSingleObject]). It is the Avro specification's own self-identifying framing,
 //     so a message names its schema version without a registry, and other Avro libraries
-//     (Java's BinaryMessageDecoder, fastavro, goavro) read it.
+//     (Java's BinaryMessageDecoder, fastavro) read it. The fingerprint follows the
+//     specification's canonical form, which drops logical types; goavro v2.15.0 keeps them
+//     and so computes other fingerprints for these schemas: do not frame with goavro's
+//     SingleFromNative.
 //
 // # Schema evolution
 //

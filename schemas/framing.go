@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
-
-	"github.com/linkedin/goavro/v2"
 )
 
 // Message framings. A Confluent message is magic byte 0, the 4-byte big-endian Schema
@@ -181,15 +179,11 @@ func (d *Decoder) byID(ctx context.Context, id int, name string) (*resolution, e
 	if err != nil {
 		return nil, fmt.Errorf("looking up schema id %d: %w", id, err)
 	}
-	codec, err := goavro.NewCodec(text)
+	tree, err := parseSchema(text)
 	if err != nil {
 		return d.store(k, &resolution{err: &IncompatibleError{Path: fmt.Sprintf("schema id %d", id), Reason: "unparsable writer schema: " + err.Error()}}), nil
 	}
-	tree, err := parseSchema(text)
-	if err != nil {
-		return d.store(k, &resolution{err: &IncompatibleError{Path: fmt.Sprintf("schema id %d", id), Reason: err.Error()}}), nil
-	}
-	return d.store(k, resolve(latest(name), tree, codec.Rabin)), nil
+	return d.store(k, resolve(latest(name), tree, fingerprint64(canonicalForm(tree)))), nil
 }
 
 // resolve compiles the resolution of a writer schema against the reader schema.
