@@ -23,12 +23,12 @@ func Fit(ctx context.Context, f *frame.Frame, cfg Config) (*Result, error) {
 	workers := workerCount(cfg.Workers, bl.count)
 	mo, err := firstPass(ctx, f, bl, workers)
 	if err != nil {
-		return nil, fmt.Errorf("famd: %w", err)
+		return nil, err
 	}
 	ly := newLayout(len(f.Num), mo.counts)
 	cd, c, err := secondPass(ctx, f, ly, mo, bl, workers)
 	if err != nil {
-		return nil, fmt.Errorf("famd: %w", err)
+		return nil, err
 	}
 	sp, err := decompose(ctx, f, cd, c, bl, workers)
 	if err != nil {
@@ -43,13 +43,14 @@ func Fit(ctx context.Context, f *frame.Frame, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// checkFrame rejects frames FAMD cannot fit.
+// checkFrame rejects frames FAMD cannot fit, apart from their values, which the first
+// pass checks in parallel.
 func checkFrame(f *frame.Frame) error {
 	if f == nil {
 		return errors.New("famd: nil frame")
 	}
-	if err := f.Validate(); err != nil {
-		return fmt.Errorf("famd: %w", err)
+	if err := checkShape(f); err != nil {
+		return err
 	}
 	if len(f.Num)+len(f.Cat) == 0 {
 		return errors.New("famd: frame has no columns")
@@ -67,8 +68,31 @@ func checkFrame(f *frame.Frame) error {
 		}
 		seen[name] = true
 	}
-	if err := f.CheckComplete(); err != nil {
-		return fmt.Errorf("famd: %w", err)
+	return nil
+}
+
+// checkShape checks what frame.Frame.Validate checks except the level codes: one name per
+// column, one level list per categorical column, one value per row in every column.
+func checkShape(f *frame.Frame) error {
+	n := f.Rows()
+	switch {
+	case f.IDs != nil && len(f.IDs) != n:
+		return fmt.Errorf("famd: frame has %d ids for %d rows", len(f.IDs), n)
+	case len(f.NumNames) != len(f.Num):
+		return fmt.Errorf("famd: frame has %d numeric names for %d numeric columns", len(f.NumNames), len(f.Num))
+	case len(f.CatNames) != len(f.Cat) || len(f.Levels) != len(f.Cat):
+		return fmt.Errorf("famd: frame has %d categorical names and %d level lists for %d categorical columns",
+			len(f.CatNames), len(f.Levels), len(f.Cat))
+	}
+	for j, col := range f.Num {
+		if len(col) != n {
+			return fmt.Errorf("famd: numeric column %q has %d rows, want %d", f.NumNames[j], len(col), n)
+		}
+	}
+	for q, col := range f.Cat {
+		if len(col) != n {
+			return fmt.Errorf("famd: categorical column %q has %d rows, want %d", f.CatNames[q], len(col), n)
+		}
 	}
 	return nil
 }
@@ -114,8 +138,8 @@ func (m *Model) fitCoordinates(ctx context.Context, f *frame.Frame, bl blocking,
 		rb := &bufs[w]
 		for i := lo; i < hi; i++ {
 			rb.gather(f, i)
-			m.project(coord.RawRowView(i), rb.num, rb.cat)
-			dist[i] = m.rowDist(rb.num, rb.cat)
+			_, _, zz := m.project(coord.RawRowView(i), rb.num, rb.cat)
+			dist[i] = m.rowDist(zz, rb.cat)
 		}
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package famd
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/storeseg/storeseg/model/frame"
@@ -72,7 +73,7 @@ func secondPass(ctx context.Context, f *frame.Frame, ly *layout, mo *moments, bl
 		parts[b] = crossAccumulate(f, ly, mo.center, &ws[w], off, lo, hi)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("famd: %w", err)
 	}
 	var sum crossBlock
 	sum.nn, sum.s, sum.t = make([]float64, p*p), make([]float64, p), make([]float64, p*L)

@@ -32,7 +32,7 @@ type Model struct {
 	// Derived by prepare.
 	levelCol [][]int32 // [q][code] → level index, −1 if unused
 	wLev     []float64 // [L·k] V_l / √p_l
-	offset   []float64 // [q·k] Σ_{l∈q} √p_l·V_l
+	base     []float64 // [k] −Σ_q Σ_{l∈q} √p_l·V_l
 	dist2Lev []float64 // [L] (1 − p_l)/p_l, a level's share of a row's squared distance
 }
 
@@ -51,7 +51,7 @@ func (m *Model) prepare() {
 			}
 		}
 	}
-	m.wLev, m.offset, m.dist2Lev = make([]float64, L*k), make([]float64, len(m.catNames)*k), make([]float64, L)
+	m.wLev, m.base, m.dist2Lev = make([]float64, L*k), make([]float64, k), make([]float64, L)
 	n := float64(m.rows)
 	for q, cs := range m.counts {
 		for c, cnt := range cs {
@@ -65,7 +65,7 @@ func (m *Model) prepare() {
 			v := m.loadings[(p+int(l))*k : (p+int(l)+1)*k]
 			for c := range k {
 				m.wLev[int(l)*k+c] = v[c] / sp
-				m.offset[q*k+c] += sp * v[c]
+				m.base[c] -= sp * v[c]
 			}
 		}
 	}
@@ -117,36 +117,44 @@ func (m *Model) TransformRow(dst []float64, num []float64, cat []int32) (unseen 
 // transform checks and projects one row. row (≥ 0) is named in errors; extended accepts
 // codes past the model's levels as unseen levels (frames whose level lists grew).
 func (m *Model) transform(dst, num []float64, cat []int32, row int, extended bool) (int, error) {
-	where := ""
-	if row >= 0 {
-		where = fmt.Sprintf("row %d, ", row)
-	}
 	for j, x := range num {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return 0, fmt.Errorf("famd: %snumeric column %q: value %v is not finite", where, m.numNames[j], x)
+			return 0, fmt.Errorf("famd: %snumeric column %q: value %v is not finite", rowPrefix(row), m.numNames[j], x)
 		}
 	}
 	for q, c := range cat {
 		if c < frame.Missing || (!extended && int(c) >= len(m.levels[q])) {
-			return 0, fmt.Errorf("famd: %scategorical column %q: code %d outside [-1, %d)", where, m.catNames[q], c, len(m.levels[q]))
+			return 0, fmt.Errorf("famd: %scategorical column %q: code %d outside [-1, %d)", rowPrefix(row), m.catNames[q], c, len(m.levels[q]))
 		}
 	}
-	unseen, first := m.project(dst, num, cat)
+	unseen, first, _ := m.project(dst, num, cat)
 	if first >= 0 && m.unseen == UnseenError {
 		return 0, &UnseenLevelError{Row: row, Column: m.catNames[first], Code: cat[first]}
 	}
 	return unseen, nil
 }
 
-// project computes dst = z·V for a checked row. It returns the number of unseen levels and
-// the first categorical column with one (−1 if none). An unseen level contributes
-// −Σ_l √p_l·V_l, the coded values of an all-zero indicator row.
-func (m *Model) project(dst, num []float64, cat []int32) (unseen, first int) {
-	k := m.k
-	clear(dst)
+// rowPrefix names row in an error message (nothing for a negative row).
+func rowPrefix(row int) string {
+	if row < 0 {
+		return ""
+	}
+	return "row " + strconv.Itoa(row) + ", "
+}
+
+// project computes dst = z·V for a checked row. It returns the number of unseen levels,
+// the first categorical column with one (−1 if none) and Σ z_j² over the numeric columns. Every categorical column contributes
+// V_l/√p_l for its level l (nothing for an unseen level) minus Σ_{l∈q} √p_l·V_l, which is
+// summed over the columns once in base: an unseen level thus contributes the coded values
+// of an all-zero indicator row.
+func (m *Model) project(dst, num []float64, cat []int32) (unseen, first int, zz float64) {
+	k := len(dst)
+	copy(dst, m.base)
 	for j, x := range num {
 		z := (x - m.center[j]) / m.scale[j]
-		v := m.loadings[j*k : (j+1)*k]
+		zz += z * z
+		v := m.loadings[j*k:]
+		v = v[:len(dst)]
 		for c := range dst {
 			dst[c] += z * v[c]
 		}
@@ -157,23 +165,20 @@ func (m *Model) project(dst, num []float64, cat []int32) (unseen, first int) {
 		if code >= 0 && int(code) < len(m.levelCol[q]) {
 			l = m.levelCol[q][code]
 		}
-		if l >= 0 {
-			w := m.wLev[int(l)*k : (int(l)+1)*k]
-			for c := range dst {
-				dst[c] += w[c]
-			}
-		} else {
+		if l < 0 {
 			if first < 0 {
 				first = q
 			}
 			unseen++
+			continue
 		}
-		off := m.offset[q*k : (q+1)*k]
+		w := m.wLev[int(l)*k:]
+		w = w[:len(dst)]
 		for c := range dst {
-			dst[c] -= off[c]
+			dst[c] += w[c]
 		}
 	}
-	return unseen, first
+	return unseen, first, zz
 }
 
 // Transform projects every row of f. The frame must have the model's columns in the model's
@@ -252,8 +257,8 @@ func (m *Model) checkColumns(f *frame.Frame) error {
 	if f == nil {
 		return fmt.Errorf("famd: nil frame")
 	}
-	if err := f.Validate(); err != nil {
-		return fmt.Errorf("famd: %w", err)
+	if err := checkShape(f); err != nil {
+		return err
 	}
 	if !slices.Equal(f.NumNames, m.numNames) {
 		return fmt.Errorf("famd: numeric columns %q, want %q", f.NumNames, m.numNames)

@@ -2,6 +2,7 @@ package famd
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/storeseg/storeseg/model/frame"
@@ -51,43 +52,42 @@ type moments struct {
 	counts [][]int64 // [q][code] level counts
 }
 
-// firstPass computes column sums, extremes and level counts.
+// badCell locates an invalid cell: column in frame order (numeric columns first, then
+// categorical ones) and row. The zero value means none.
+type badCell struct {
+	ok       bool
+	col, row int
+}
+
+func (b badCell) before(o badCell) bool {
+	return b.ok && (!o.ok || b.col < o.col || b.col == o.col && b.row < o.row)
+}
+
+// firstPass computes column sums, extremes and level counts, and finds the first cell
+// that is not finite or has no valid level.
 func firstPass(ctx context.Context, f *frame.Frame, bl blocking, workers int) (*moments, error) {
 	p := len(f.Num)
 	sums := make([][]float64, bl.count) // per block, reduced in block order
-	type scratch struct {
-		lo, hi []float64
-		counts [][]int64
-	}
-	ws := make([]scratch, workers)
+	bad := make([]badCell, bl.count)
+	ws := make([]momentScratch, workers)
 	for w := range ws {
-		ws[w] = scratch{lo: fill(p, math.Inf(1)), hi: fill(p, math.Inf(-1)), counts: make([][]int64, len(f.Cat))}
-		for q := range f.Cat {
-			ws[w].counts[q] = make([]int64, len(f.Levels[q]))
-		}
+		ws[w] = newMomentScratch(f)
 	}
 	err := parallel(ctx, workers, bl.count, func(w, b int) {
 		lo, hi := bl.bounds(b)
-		s, sc := make([]float64, p), &ws[w]
-		for j, col := range f.Num {
-			acc, mn, mx := 0.0, sc.lo[j], sc.hi[j]
-			for _, x := range col[lo:hi] {
-				acc += x
-				mn = math.Min(mn, x)
-				mx = math.Max(mx, x)
-			}
-			s[j], sc.lo[j], sc.hi[j] = acc, mn, mx
-		}
-		for q, col := range f.Cat {
-			cnt := sc.counts[q]
-			for _, c := range col[lo:hi] {
-				cnt[c]++
-			}
-		}
-		sums[b] = s
+		sums[b], bad[b] = ws[w].add(f, lo, hi)
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("famd: %w", err)
+	}
+	first := badCell{}
+	for _, b := range bad {
+		if b.before(first) {
+			first = b
+		}
+	}
+	if first.ok {
+		return nil, cellError(f, first)
 	}
 	mo := &moments{n: bl.n, sum: make([]float64, p), lo: ws[0].lo, hi: ws[0].hi, counts: ws[0].counts}
 	for _, s := range sums {
@@ -97,8 +97,7 @@ func firstPass(ctx context.Context, f *frame.Frame, bl blocking, workers int) (*
 	}
 	for _, sc := range ws[1:] {
 		for j := range p {
-			mo.lo[j] = math.Min(mo.lo[j], sc.lo[j])
-			mo.hi[j] = math.Max(mo.hi[j], sc.hi[j])
+			mo.lo[j], mo.hi[j] = min(mo.lo[j], sc.lo[j]), max(mo.hi[j], sc.hi[j])
 		}
 		for q, cnt := range sc.counts {
 			for c, v := range cnt {
@@ -114,6 +113,67 @@ func firstPass(ctx context.Context, f *frame.Frame, bl blocking, workers int) (*
 		}
 	}
 	return mo, nil
+}
+
+// momentScratch is one worker's running extremes and level counts.
+type momentScratch struct {
+	lo, hi []float64
+	counts [][]int64
+}
+
+func newMomentScratch(f *frame.Frame) momentScratch {
+	sc := momentScratch{lo: fill(len(f.Num), math.Inf(1)), hi: fill(len(f.Num), math.Inf(-1)), counts: make([][]int64, len(f.Cat))}
+	for q := range f.Cat {
+		sc.counts[q] = make([]int64, len(f.Levels[q]))
+	}
+	return sc
+}
+
+// add folds rows [lo, hi) in and returns their numeric sums and first invalid cell.
+func (sc *momentScratch) add(f *frame.Frame, lo, hi int) ([]float64, badCell) {
+	s := make([]float64, len(f.Num))
+	for j, col := range f.Num {
+		acc, mn, mx := 0.0, sc.lo[j], sc.hi[j]
+		for _, x := range col[lo:hi] {
+			acc += x
+			mn, mx = min(mn, x), max(mx, x)
+		}
+		if math.IsNaN(acc) || math.IsInf(acc, 0) {
+			for i := lo; i < hi; i++ {
+				if x := col[i]; math.IsNaN(x) || math.IsInf(x, 0) {
+					return nil, badCell{ok: true, col: j, row: i}
+				}
+			}
+			return nil, badCell{ok: true, col: j, row: -1} // finite values whose sum overflows
+		}
+		s[j], sc.lo[j], sc.hi[j] = acc, mn, mx
+	}
+	for q, col := range f.Cat {
+		cnt := sc.counts[q]
+		for i, c := range col[lo:hi] {
+			if uint32(c) >= uint32(len(cnt)) {
+				return nil, badCell{ok: true, col: len(f.Num) + q, row: lo + i}
+			}
+			cnt[c]++
+		}
+	}
+	return s, badCell{}
+}
+
+// cellError describes an invalid cell like frame.Frame.CheckComplete does.
+func cellError(f *frame.Frame, b badCell) error {
+	if b.col < len(f.Num) {
+		name := f.NumNames[b.col]
+		if b.row < 0 {
+			return fmt.Errorf("famd: numeric column %q: values too large (their sum overflows)", name)
+		}
+		return fmt.Errorf("famd: numeric column %q row %d: value %v is not finite", name, b.row, f.Num[b.col][b.row])
+	}
+	q := b.col - len(f.Num)
+	if c := f.Cat[q][b.row]; c != frame.Missing {
+		return fmt.Errorf("famd: categorical column %q row %d: code %d outside [-1, %d)", f.CatNames[q], b.row, c, len(f.Levels[q]))
+	}
+	return fmt.Errorf("famd: categorical column %q row %d: missing level", f.CatNames[q], b.row)
 }
 
 func fill(n int, v float64) []float64 {

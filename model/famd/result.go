@@ -92,17 +92,13 @@ func (r *Result) RowCos2() *mat.Dense {
 	return out
 }
 
-// rowDist returns the distance of a checked row to the centre of gravity.
-func (m *Model) rowDist(num []float64, cat []int32) float64 {
-	d2 := 0.0
-	for j, x := range num {
-		z := (x - m.center[j]) / m.scale[j]
-		d2 += z * z
-	}
+// rowDist returns the distance to the centre of gravity of a row whose numeric columns
+// have Σ z² = zz: each level adds (1 − p_l)/p_l, the squared norm of its coded values.
+func (m *Model) rowDist(zz float64, cat []int32) float64 {
 	for q, code := range cat {
-		d2 += m.dist2Lev[m.levelCol[q][code]]
+		zz += m.dist2Lev[m.levelCol[q][code]]
 	}
-	return math.Sqrt(d2)
+	return math.Sqrt(zz)
 }
 
 // diagnose fills the eigenvalue table and the variable and level diagnostics, all derived

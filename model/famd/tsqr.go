@@ -3,6 +3,7 @@ package famd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/storeseg/storeseg/model/frame"
@@ -11,9 +12,14 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// maxChunks bounds the number of triangular factors the tall-skinny QR keeps before it
-// combines them.
-const maxChunks = 16
+const (
+	// maxChunks bounds the number of triangular factors the tall-skinny QR keeps before it
+	// combines them.
+	maxChunks = 16
+	// qrRows is the number of rows folded into a triangular factor at a time, small enough
+	// for the panel to stay in cache (128–256 measured fastest for 80 coded columns).
+	qrRows = 256
+)
 
 // qrScratch is one worker's buffers for the tall-skinny QR.
 type qrScratch struct {
@@ -29,13 +35,15 @@ func tsqrFactor(ctx context.Context, f *frame.Frame, cd *coding, bl blocking, wo
 	rs := make([][]float64, chunks)
 	ws := make([]qrScratch, min(workers, chunks))
 	for w := range ws {
-		ws[w] = newQRScratch(bl.size+m, m)
+		ws[w] = newQRScratch(qrRows+m, m)
 	}
 	template := codedTemplate(cd)
 	err := parallel(ctx, len(ws), chunks, func(w, c int) {
 		r := make([]float64, m*m)
-		for b := c * bl.count / chunks; b < (c+1)*bl.count/chunks; b++ {
-			lo, hi := bl.bounds(b)
+		lo, _ := bl.bounds(c * bl.count / chunks)
+		_, end := bl.bounds((c+1)*bl.count/chunks - 1)
+		for ; lo < end; lo += qrRows {
+			hi := min(lo+qrRows, end)
 			a := ws[w].a[:(m+hi-lo)*m]
 			copy(a, r)
 			for i := lo; i < hi; i++ {
@@ -46,7 +54,7 @@ func tsqrFactor(ctx context.Context, f *frame.Frame, cd *coding, bl blocking, wo
 		rs[c] = r
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("famd: %w", err)
 	}
 	all := make([]float64, 0, chunks*m*m)
 	for _, r := range rs {
