@@ -26,10 +26,11 @@ type pqColumn struct {
 	text     []byte // scratch for formatting a value as text
 
 	// Per-dictionary cache: the converted value of every dictionary entry.
-	dict     parquet.Dictionary
-	dictNum  []float64
-	dictCode []int32
-	dictText [][]byte
+	dict      parquet.Dictionary
+	dictNum   []float64
+	dictCode  []int32
+	dictBytes []byte // id texts of the entries, entry k ending at dictEnds[k]
+	dictEnds  []int
 }
 
 // ReadParquet reads a store table in Parquet form. name labels errors.

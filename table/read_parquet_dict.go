@@ -45,7 +45,11 @@ func (c *pqColumn) readIndexed(b *builder, p parquet.Page, defs []byte, row int)
 			}
 			b.cat[c.index].col.add(code)
 		default:
-			if err := c.addText(b, row+i, c.dictText[x]); err != nil {
+			lo := 0
+			if x > 0 {
+				lo = c.dictEnds[x-1]
+			}
+			if err := c.addText(b, row+i, c.dictBytes[lo:c.dictEnds[x]]); err != nil {
 				return 0, err
 			}
 		}
@@ -61,7 +65,8 @@ const unassigned int32 = -2
 func (c *pqColumn) setDict(dict parquet.Dictionary) {
 	c.dict = dict
 	n := dict.Len()
-	c.dictNum, c.dictCode, c.dictText = c.dictNum[:0], c.dictCode[:0], c.dictText[:0]
+	c.dictNum, c.dictCode = c.dictNum[:0], c.dictCode[:0]
+	c.dictBytes, c.dictEnds = c.dictBytes[:0], c.dictEnds[:0]
 	for i := range n {
 		v := dict.Index(int32(i))
 		switch c.role {
@@ -70,7 +75,8 @@ func (c *pqColumn) setDict(dict parquet.Dictionary) {
 		case roleCat:
 			c.dictCode = append(c.dictCode, unassigned)
 		default:
-			c.dictText = append(c.dictText, append([]byte(nil), c.textOf(v)...))
+			c.dictBytes = append(c.dictBytes, c.textOf(v)...)
+			c.dictEnds = append(c.dictEnds, len(c.dictBytes))
 		}
 	}
 }
