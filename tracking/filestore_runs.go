@@ -30,15 +30,18 @@ func (s *FileStore) LogBatch(ctx context.Context, runID string, b Batch) error {
 	if m.LifecycleStage != "active" {
 		return &Error{Code: CodeInvalidState, Op: "log batch", Message: fmt.Sprintf("run %s is deleted", runID)}
 	}
-	params := dedupeParams(b.Params)
-	for _, p := range params {
+	var fresh []Param // params not logged yet; an identical value already there is a no-op
+	for _, p := range dedupeParams(b.Params) {
 		old, err := os.ReadFile(filepath.Join(dir, "params", filepath.FromSlash(p.Key)))
-		if err == nil && string(old) != p.Value {
+		switch {
+		case err != nil:
+			fresh = append(fresh, p)
+		case string(old) != p.Value:
 			return &Error{Code: CodeInvalidParameterValue, Op: "log batch", Message: fmt.Sprintf(
 				"changing param values is not allowed: param %q of run %s is %q, not %q", p.Key, runID, old, p.Value)}
 		}
 	}
-	for _, p := range params {
+	for _, p := range fresh {
 		if err := writeFileAtomic(filepath.Join(dir, "params", filepath.FromSlash(p.Key)), []byte(p.Value)); err != nil {
 			return err
 		}
