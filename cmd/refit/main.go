@@ -28,7 +28,9 @@ type command struct {
 }
 
 // commands lists every subcommand; each one's code lives in a file of its own name.
-var commands = map[string]command{}
+var commands = map[string]command{
+	"generate": {summary: "write a synthetic store table with known archetypes", run: runGenerate},
+}
 
 // exitError carries a specific exit code out of a subcommand.
 type exitError struct {
