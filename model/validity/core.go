@@ -24,12 +24,43 @@ func coreDistances(pts []float64, d, workers int) []float64 {
 	return acore
 }
 
-// coreDistance computes acore(i) as Dmin · (Σ_j (Dmin/D_ij)^d / (m−1))^(−1/d), with Dmin the
-// smallest non-zero distance from i. Every term of the sum lies in (0, 1] and one equals 1,
-// so nothing overflows or underflows for any d, whereas the reference's (1/D)^d does. A
-// point whose distances are all zero (every point of the cluster coincides) gets 0, as in
-// the reference. buf holds m squared distances.
+// coreDistance computes acore(i). The fast path sums D^−d = (1/D²)^(d/2) directly in one
+// pass; it is exact to rounding whenever the sum is finite and far above the underflow
+// threshold (terms that underflowed are then below 1e-28 of the sum). Otherwise, as happens
+// for duplicates-like distances or large d, where the reference's (1/D)^d overflows or
+// underflows, it falls back to scaledCore.
 func coreDistance(pts []float64, d, i int, buf []float64) float64 {
+	m := len(buf)
+	xi := pts[i*d : i*d+d]
+	half, odd := d/2, d%2 == 1
+	var sum float64
+	for j := range m {
+		d2 := sqDist(xi, pts[j*d:])
+		if d2 == 0 {
+			continue
+		}
+		inv := 1 / d2
+		t := powInt(inv, half)
+		if odd {
+			t *= math.Sqrt(inv)
+		}
+		sum += t
+	}
+	if sum > minSafeSum && sum <= math.MaxFloat64 {
+		return math.Pow(sum/float64(m-1), -1/float64(d))
+	}
+	return scaledCore(pts, d, i, buf)
+}
+
+// minSafeSum is the smallest fast-path sum accepted: any term that underflowed to zero or a
+// subnormal (< 2.3e-308) is then below 1e-28 of the sum, i.e. lost in rounding anyway.
+const minSafeSum = 1e-280
+
+// scaledCore computes acore(i) as Dmin · (Σ_j (Dmin/D_ij)^d / (m−1))^(−1/d), with Dmin the
+// smallest non-zero distance from i. Every term of the sum lies in (0, 1] and one equals 1,
+// so nothing overflows or underflows for any d. A point whose distances are all zero (every
+// point of the cluster coincides) gets 0, as in the reference. buf holds m squared distances.
+func scaledCore(pts []float64, d, i int, buf []float64) float64 {
 	m := len(buf)
 	xi := pts[i*d : i*d+d]
 	minD2 := math.Inf(1)

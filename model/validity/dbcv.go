@@ -74,13 +74,22 @@ func DBCV(ctx context.Context, x *mat.Dense, labels []int, cfg Config) (*DBCVRes
 	}
 	workers := resolveWorkers(cfg.Workers)
 	acores := make([][]float64, len(gs))
-	trees := make([]clusterTree, len(gs))
 	for c, g := range p.groups {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		acores[c] = coreDistances(g.pts, p.d, workers)
-		trees[c] = internalTree(g.pts, acores[c], p.d, p.unscale, workers)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prims := primTrees(p, acores, workers)
+	trees := make([]clusterTree, len(gs))
+	for c, g := range p.groups {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		trees[c] = internalTree(g.pts, acores[c], p.d, prims[c], p.unscale, workers)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -222,3 +222,17 @@ func TestSelectNth(t *testing.T) {
 		}
 	}
 }
+
+func TestCoreDistancePathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, d := range []int{1, 2, 3, 6, 9} {
+		pts := randomPts(rng, 60, d, 1)
+		buf := make([]float64, 60)
+		for i := range 60 {
+			fast, scaled := coreDistance(pts, d, i, buf), scaledCore(pts, d, i, buf)
+			if math.Abs(fast-scaled) > 1e-14*scaled {
+				t.Fatalf("d=%d acore[%d]: one-pass %.17g, scaled %.17g", d, i, fast, scaled)
+			}
+		}
+	}
+}

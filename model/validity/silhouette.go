@@ -142,14 +142,33 @@ func silhouetteInto(out []float64, p *packed, workers int) {
 	})
 }
 
-// distSum returns Σ_j ‖x − q_j‖ over the packed points q of block.
+// distSum returns Σ_j ‖x − q_j‖ over the packed points q of block. Four points are taken
+// at a time with independent accumulators so that the square roots overlap; the order of
+// the additions depends only on len(block), never on the worker.
 func distSum(x, block []float64) float64 {
 	d := len(x)
-	var acc float64
-	for j := 0; j+d <= len(block); j += d {
-		acc += math.Sqrt(sqDist(x, block[j:j+d]))
+	var a0, a1, a2, a3 float64
+	j := 0
+	for ; j+4*d <= len(block); j += 4 * d {
+		q0, q1, q2, q3 := block[j:j+d], block[j+d:j+2*d], block[j+2*d:j+3*d], block[j+3*d:j+4*d]
+		q0, q1, q2, q3 = q0[:len(x)], q1[:len(x)], q2[:len(x)], q3[:len(x)]
+		var s0, s1, s2, s3 float64
+		for k, v := range x {
+			t0, t1, t2, t3 := v-q0[k], v-q1[k], v-q2[k], v-q3[k]
+			s0 += t0 * t0
+			s1 += t1 * t1
+			s2 += t2 * t2
+			s3 += t3 * t3
+		}
+		a0 += math.Sqrt(s0)
+		a1 += math.Sqrt(s1)
+		a2 += math.Sqrt(s2)
+		a3 += math.Sqrt(s3)
 	}
-	return acc
+	for ; j+d <= len(block); j += d {
+		a0 += math.Sqrt(sqDist(x, block[j:j+d]))
+	}
+	return (a0 + a1) + (a2 + a3)
 }
 
 // silhouetteOf turns one point's distance sums per cluster into s = (b − a)/max(a, b),

@@ -14,13 +14,39 @@ type clusterTree struct {
 	sparseness float64 // density sparseness DSC, packed units
 }
 
-// internalTree builds the cluster's all-points mutual reachability MST the way
+// primTree is a cluster's MST as Prim's algorithm builds it (see primOrder).
+type primTree struct {
+	order  []int32
+	weight []float64
+}
+
+// primTrees runs Prim's algorithm on every cluster. Clusters big enough for a parallel scan
+// run one after the other with all workers; the others run concurrently, one per worker.
+func primTrees(p *packed, acores [][]float64, workers int) []primTree {
+	trees := make([]primTree, len(p.groups))
+	var small []int
+	for c, g := range p.groups {
+		if workers > 1 && len(g.rows)-1 >= primParallelMin {
+			trees[c].order, trees[c].weight = primOrder(g.pts, acores[c], p.d, workers)
+		} else {
+			small = append(small, c)
+		}
+	}
+	parallelFor(workers, len(small), 1, func(_, lo, hi int) {
+		for _, c := range small[lo:hi] {
+			trees[c].order, trees[c].weight = primOrder(p.groups[c].pts, acores[c], p.d, 1)
+		}
+	})
+	return trees
+}
+
+// internalTree completes the cluster's all-points mutual reachability MST the way
 // hdbscan.validity.internal_minimum_spanning_tree does and returns its internal vertices and
 // density sparseness. unscale converts packed distances back to the caller's units for the
 // isclose test, whose absolute tolerance is unit-dependent.
-func internalTree(pts, acore []float64, d int, unscale float64, workers int) clusterTree {
+func internalTree(pts, acore []float64, d int, pt primTree, unscale float64, workers int) clusterTree {
 	m := len(acore)
-	order, weight := primOrder(pts, acore, d, workers)
+	order, weight := pt.order, pt.weight
 	parent := parents(pts, acore, d, order, weight, unscale, workers)
 	deg := make([]int32, m)
 	for k := 1; k < m; k++ {
