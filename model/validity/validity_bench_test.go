@@ -31,7 +31,7 @@ func benchData(n int) (*mat.Dense, []int) {
 			}
 			continue
 		}
-		c := rng.IntN(k*(k+1)/2) // cluster c' has weight c'+1
+		c := rng.IntN(k * (k + 1) / 2) // cluster c' has weight c'+1
 		cl := 0
 		for c >= cl+1 {
 			c -= cl + 1
