@@ -54,7 +54,9 @@ func (is *issues) add(msg string, path ...any) {
 	is.errs = append(is.errs, &Error{File: is.file, Line: lineOf(is.root, path), Key: keyPath(path), Msg: msg})
 }
 
-func (is *issues) addf(path []any, format string, a ...any) { is.add(fmt.Sprintf(format, a...), path...) }
+func (is *issues) addf(path []any, format string, a ...any) {
+	is.add(fmt.Sprintf(format, a...), path...)
+}
 
 func (is *issues) err() error { return errors.Join(is.errs...) }
 
