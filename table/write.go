@@ -124,6 +124,12 @@ func Create(path string, format Format, cols []Column) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("table: creating %s: %w", path, err)
 	}
+	// CreateTemp makes the file private; a table is an ordinary output file.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("table: %w", err)
+	}
 	w, err := NewWriter(f, format, cols)
 	if err != nil {
 		f.Close()
