@@ -56,7 +56,7 @@ func (a *Assembler) addChunk(id string, c *ModelChunk) (*Bundle, error) {
 	p.chunks[i] = c.Data
 	p.bytes += int64(len(c.Data))
 	a.held += int64(len(c.Data))
-	a.evict(id)
+	a.evict()
 	return a.complete(id)
 }
 
@@ -83,13 +83,14 @@ func (a *Assembler) complete(id string) (*Bundle, error) {
 	return &Bundle{Manifest: *m, Data: data}, nil
 }
 
-// evict drops the least recently touched incomplete bundles, other than keep, while the
-// chunks held exceed the limit.
-func (a *Assembler) evict(keep string) {
+// evict drops the least recently touched incomplete bundles while the chunks held exceed
+// the limit. Since MaxPendingBytes >= MaxBundleSize, a bundle that is dropped last could
+// not have been valid.
+func (a *Assembler) evict() {
 	for a.held > a.cfg.MaxPendingBytes {
 		oldest, at := "", int64(-1)
 		for id, p := range a.pending {
-			if id != keep && (at < 0 || p.seen < at) {
+			if at < 0 || p.seen < at {
 				oldest, at = id, p.seen
 			}
 		}

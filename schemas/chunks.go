@@ -100,7 +100,8 @@ type AssemblerConfig struct {
 	// MaxBundleSize rejects manifests of larger bundles. Default 256 MiB; 0 means default.
 	MaxBundleSize int64
 	// MaxPendingBytes bounds the chunk bytes held for bundles not yet complete; past it the
-	// oldest incomplete version is dropped. Default 512 MiB; 0 means default.
+	// least recently touched incomplete version is dropped. It must be at least
+	// MaxBundleSize. Default 512 MiB; 0 means default.
 	MaxPendingBytes int64
 }
 
@@ -144,7 +145,10 @@ func NewAssembler(cfg AssemblerConfig, dec *Decoder) (*Assembler, error) {
 		cfg.MaxBundleSize = def.MaxBundleSize
 	}
 	if cfg.MaxPendingBytes == 0 {
-		cfg.MaxPendingBytes = def.MaxPendingBytes
+		cfg.MaxPendingBytes = max(def.MaxPendingBytes, cfg.MaxBundleSize)
+	}
+	if cfg.MaxPendingBytes < cfg.MaxBundleSize {
+		return nil, fmt.Errorf("schemas: assembler max pending bytes %d below max bundle size %d", cfg.MaxPendingBytes, cfg.MaxBundleSize)
 	}
 	return &Assembler{cfg: cfg, dec: dec, pending: map[string]*pendingBundle{}}, nil
 }

@@ -2,7 +2,9 @@ package schemas
 
 import (
 	"cmp"
+	"math"
 	"slices"
+	"unicode/utf8"
 )
 
 // NumericValue is one numeric feature of a [StoreFeatureUpdate].
@@ -139,13 +141,13 @@ func (u *StoreFeatureUpdate) validate() error {
 		return err
 	}
 	for _, f := range u.Numeric {
-		if err := checkFinite(rec, fieldPath("numeric", f.Name), f.Value); err != nil {
-			return err
+		if math.IsNaN(f.Value) || math.IsInf(f.Value, 0) {
+			return checkFinite(rec, fieldPath("numeric", f.Name), f.Value)
 		}
 	}
 	for _, f := range u.Categorical {
-		if err := checkUTF8(rec, fieldPath("categorical", f.Name), f.Value); err != nil {
-			return err
+		if !utf8.ValidString(f.Value) {
+			return checkUTF8(rec, fieldPath("categorical", f.Name), f.Value)
 		}
 	}
 	if err := checkDisjoint(rec, u); err != nil {
@@ -156,23 +158,30 @@ func (u *StoreFeatureUpdate) validate() error {
 
 // checkDisjoint rejects a feature name used as both numeric and categorical.
 func checkDisjoint(rec string, u *StoreFeatureUpdate) error {
-	num, cat := u.Numeric, u.Categorical
+	return disjoint(rec, u.Numeric, u.Categorical, func(f NumericValue) string { return f.Name }, func(f CategoricalValue) string { return f.Name })
+}
+
+// disjoint rejects a name found in both lists; it allocates only when a list is unsorted.
+func disjoint[N, C any](rec string, num []N, cat []C, numName func(N) string, catName func(C) string) error {
 	if len(num) == 0 || len(cat) == 0 {
 		return nil
 	}
-	byNum := func(a, b NumericValue) int { return cmp.Compare(a.Name, b.Name) }
-	byCat := func(a, b CategoricalValue) int { return cmp.Compare(a.Name, b.Name) }
-	if !slices.IsSortedFunc(num, byNum) || !slices.IsSortedFunc(cat, byCat) {
-		num, cat = slices.SortedFunc(slices.Values(num), byNum), slices.SortedFunc(slices.Values(cat), byCat)
+	byNum := func(a, b N) int { return cmp.Compare(numName(a), numName(b)) }
+	byCat := func(a, b C) int { return cmp.Compare(catName(a), catName(b)) }
+	if !slices.IsSortedFunc(num, byNum) {
+		num = slices.SortedFunc(slices.Values(num), byNum)
+	}
+	if !slices.IsSortedFunc(cat, byCat) {
+		cat = slices.SortedFunc(slices.Values(cat), byCat)
 	}
 	for i, j := 0, 0; i < len(num) && j < len(cat); {
-		switch c := cmp.Compare(num[i].Name, cat[j].Name); {
+		switch c := cmp.Compare(numName(num[i]), catName(cat[j])); {
 		case c < 0:
 			i++
 		case c > 0:
 			j++
 		default:
-			return &FieldError{Record: rec, Field: fieldPath("categorical", cat[j].Name), Reason: "also a numeric feature"}
+			return &FieldError{Record: rec, Field: fieldPath("categorical", catName(cat[j])), Reason: "also a numeric feature"}
 		}
 	}
 	return nil

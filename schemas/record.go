@@ -47,15 +47,23 @@ func DecodeBinary(body []byte, rec Record) error {
 
 // checkID checks a store id, model name or feature name.
 func checkID(rec, field, s string) error {
-	switch {
-	case s == "":
-		return &FieldError{Record: rec, Field: field, Reason: "must not be empty"}
-	case len(s) > maxIDLen:
-		return &FieldError{Record: rec, Field: field, Reason: fmt.Sprintf("longer than %d bytes", maxIDLen)}
-	case !utf8.ValidString(s):
-		return &FieldError{Record: rec, Field: field, Reason: "invalid UTF-8"}
+	if reason := idProblem(s); reason != "" {
+		return &FieldError{Record: rec, Field: field, Reason: reason}
 	}
 	return nil
+}
+
+// idProblem says what is wrong with an id, or "" when nothing is.
+func idProblem(s string) string {
+	switch {
+	case s == "":
+		return "must not be empty"
+	case len(s) > maxIDLen:
+		return fmt.Sprintf("longer than %d bytes", maxIDLen)
+	case !utf8.ValidString(s):
+		return "invalid UTF-8"
+	}
+	return ""
 }
 
 func checkTime(rec, field string, ms int64) error {
@@ -91,8 +99,8 @@ func checkUTF8(rec, field, s string) error {
 func checkNames(rec, field string, n int, names func(int) string) error {
 	sorted := true
 	for i := range n {
-		if err := checkID(rec, fmt.Sprintf("%s[%d]", field, i), names(i)); err != nil {
-			return err
+		if reason := idProblem(names(i)); reason != "" {
+			return &FieldError{Record: rec, Field: fmt.Sprintf("%s[%d]", field, i), Reason: reason}
 		}
 		if i > 0 && names(i-1) >= names(i) {
 			sorted = false

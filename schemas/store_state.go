@@ -1,6 +1,10 @@
 package schemas
 
-import "slices"
+import (
+	"math"
+	"slices"
+	"unicode/utf8"
+)
 
 // NumericState is one merged numeric feature of a [StoreState].
 type NumericState struct {
@@ -125,22 +129,17 @@ func (s *StoreState) validate() error {
 	if err := checkNames(rec, "categorical", len(s.Categorical), func(i int) string { return s.Categorical[i].Name }); err != nil {
 		return err
 	}
-	names := make(map[string]struct{}, len(s.Numeric))
 	for _, f := range s.Numeric {
-		path := fieldPath("numeric", f.Name)
-		if err := firstErr(checkFinite(rec, path, f.Value), checkTime(rec, path+".event_time", f.EventTime)); err != nil {
-			return err
+		if math.IsNaN(f.Value) || math.IsInf(f.Value, 0) || f.EventTime <= 0 {
+			path := fieldPath("numeric", f.Name)
+			return firstErr(checkFinite(rec, path, f.Value), checkTime(rec, path+".event_time", f.EventTime))
 		}
-		names[f.Name] = struct{}{}
 	}
 	for _, f := range s.Categorical {
-		path := fieldPath("categorical", f.Name)
-		if err := firstErr(checkUTF8(rec, path, f.Value), checkTime(rec, path+".event_time", f.EventTime)); err != nil {
-			return err
-		}
-		if _, dup := names[f.Name]; dup {
-			return &FieldError{Record: rec, Field: path, Reason: "also a numeric feature"}
+		if !utf8.ValidString(f.Value) || f.EventTime <= 0 {
+			path := fieldPath("categorical", f.Name)
+			return firstErr(checkUTF8(rec, path, f.Value), checkTime(rec, path+".event_time", f.EventTime))
 		}
 	}
-	return nil
+	return disjoint(rec, s.Numeric, s.Categorical, func(f NumericState) string { return f.Name }, func(f CategoricalState) string { return f.Name })
 }
