@@ -26,5 +26,8 @@
 // Generation is deterministic: store i depends only on the seed, the shares and i, through
 // its own PCG stream (math/rand/v2), so the same Config always gives the same bytes, any
 // store can be generated alone with Generator.Store, and the table streams to disk at any
-// size. docs/synth.md describes the columns and archetypes.
+// size. Generator.UpdateTo gives partial feature updates of a store at later time steps
+// (revenue drifting along the store's own trend, occasional staff, online-share and
+// ownership changes), for stream producers and benchmarks. docs/synth.md describes the
+// columns and archetypes.
 package synth
