@@ -11,6 +11,9 @@ var ErrUnseenLevel = errors.New("famd: unseen level")
 // ErrFormat reports a serialized model that is malformed, truncated or inconsistent.
 var ErrFormat = errors.New("famd: malformed model")
 
+// errNotFitted reports the use of a Model that neither Fit nor UnmarshalBinary produced.
+var errNotFitted = errors.New("famd: model is not fitted (use Fit or UnmarshalBinary)")
+
 // UnseenLevelError reports a categorical level the fit never saw, under UnseenError.
 type UnseenLevelError struct {
 	Row    int // row of the frame given to Transform; −1 from TransformRow

@@ -43,6 +43,9 @@ type catMeta struct {
 // arrays plus a JSON document with a format version. The same model always gives the same
 // bytes.
 func (m *Model) MarshalBinary() ([]byte, error) {
+	if m.k == 0 {
+		return nil, errNotFitted
+	}
 	meta := metaDoc{Format: formatName, Version: formatVersion, Rows: m.rows, Components: m.k,
 		Inertia: m.inertia, Unseen: m.unseen.String(), Numeric: m.numNames, Categorical: make([]catMeta, len(m.catNames))}
 	var counts []int64
@@ -169,6 +172,39 @@ func (dec *Model) readArrays(r *npz.Reader) error {
 		return err
 	}
 	dec.loadings = data
+	return dec.checkLoadings()
+}
+
+// orthoTol is how far from orthonormal decoded loadings may be.
+const orthoTol = 1e-9
+
+// checkLoadings checks that the loadings of non-zero eigenvalues are orthonormal, those of
+// zero eigenvalues zero, and that the eigenvalues do not exceed the inertia.
+func (dec *Model) checkLoadings() error {
+	k := dec.k
+	rows := len(dec.loadings) / k
+	for a := range k {
+		for b := a; b < k; b++ {
+			dot := 0.0
+			for i := range rows {
+				dot += dec.loadings[i*k+a] * dec.loadings[i*k+b]
+			}
+			want := 0.0
+			if a == b && dec.eig[a] > 0 {
+				want = 1
+			}
+			if math.Abs(dot-want) > orthoTol {
+				return formatError("loadings %d and %d have inner product %v, want %v", a, b, dot, want)
+			}
+		}
+	}
+	sum := 0.0
+	for _, v := range dec.eig {
+		sum += v
+	}
+	if sum > dec.inertia*(1+orthoTol) {
+		return formatError("eigenvalues sum to %v, more than the inertia %v", sum, dec.inertia)
+	}
 	return nil
 }
 

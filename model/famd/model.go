@@ -96,8 +96,11 @@ func (m *Model) Unseen() UnseenPolicy { return m.unseen }
 
 // Loadings returns the (p+L)×k loadings V (eigenvectors of the coded table's covariance,
 // FactoMineR res$svd$V): numeric columns first, then the levels in use, column by column in
-// code order.
+// code order. It returns nil for a Model that is not fitted.
 func (m *Model) Loadings() *mat.Dense {
+	if m.k == 0 {
+		return nil
+	}
 	return mat.NewDense(len(m.loadings)/m.k, m.k, append([]float64(nil), m.loadings...))
 }
 
@@ -107,6 +110,9 @@ func (m *Model) Loadings() *mat.Dense {
 // handled by the model's UnseenPolicy; TransformRow returns how many unseen levels the row
 // had. It does not allocate unless it returns an error; on error dst is unspecified.
 func (m *Model) TransformRow(dst []float64, num []float64, cat []int32) (unseen int, err error) {
+	if m.k == 0 {
+		return 0, errNotFitted
+	}
 	if len(dst) != m.k || len(num) != len(m.numNames) || len(cat) != len(m.catNames) {
 		return 0, fmt.Errorf("famd: row has %d numeric and %d categorical values for %d destination components; the model has %d, %d and %d",
 			len(num), len(cat), len(dst), len(m.numNames), len(m.catNames), m.k)
@@ -187,6 +193,9 @@ func (m *Model) project(dst, num []float64, cat []int32) (unseen, first int, zz 
 // the first row with an unseen level. It returns the n×NComponents coordinates and the
 // number of unseen levels met.
 func (m *Model) Transform(ctx context.Context, f *frame.Frame) (coord *mat.Dense, unseen int, err error) {
+	if m.k == 0 {
+		return nil, 0, errNotFitted
+	}
 	if err := m.checkColumns(f); err != nil {
 		return nil, 0, err
 	}

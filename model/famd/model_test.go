@@ -362,3 +362,34 @@ func TestUnmarshalCorrupt(t *testing.T) {
 		t.Error("UnmarshalBinary(nil) succeeded")
 	}
 }
+
+func TestZeroModel(t *testing.T) {
+	var m famd.Model
+	if _, err := m.TransformRow(nil, nil, nil); err == nil {
+		t.Error("TransformRow on a zero Model succeeded")
+	}
+	if _, _, err := m.Transform(context.Background(), synthFrame(10, 1)); err == nil {
+		t.Error("Transform on a zero Model succeeded")
+	}
+	if _, err := m.MarshalBinary(); err == nil {
+		t.Error("MarshalBinary on a zero Model succeeded")
+	}
+	if m.Loadings() != nil || m.NComponents() != 0 {
+		t.Error("a zero Model has loadings or components")
+	}
+}
+
+func TestTransformRowAllocs(t *testing.T) {
+	g, f := loadGolden(t, "stores")
+	m := fit(t, f, famd.Config{NComponents: g.NCP, Unseen: famd.UnseenZero}).Model
+	num, cat := row(f, 5)
+	cat[2] = frame.Missing
+	dst := make([]float64, m.NComponents())
+	if a := testing.AllocsPerRun(100, func() {
+		if _, err := m.TransformRow(dst, num, cat); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("TransformRow allocates %v times per row; want 0", a)
+	}
+}
