@@ -1,18 +1,46 @@
 # storeseg — developer entry points. Every target here works; none is a placeholder.
+# `make test` is the single test command: it runs exactly what CI (.ci/run) runs.
 GO      ?= go
 PKGS    ?= ./...
+# Packages with integration tests: test files carrying //go:build integration.
+INTEGRATION_PKGS = $(shell grep -rlE --include='*_test.go' --exclude-dir=.git --exclude-dir=.cache \
+	--exclude-dir=testdata '^//go:build .*\bintegration\b' . | xargs -r -n1 dirname | sort -u)
 
-.PHONY: test test-unit vet fmt
+.PHONY: test test-unit test-integration test-integration-run vet fmt \
+	services-up services-down services-status
 
-## test: everything CI runs (vet, gofmt, race-enabled unit tests).
-test: vet fmt test-unit
+## test: everything CI runs: vet, gofmt check, race-enabled unit tests, then the integration
+## tests against real Kafka and MLflow (started before and stopped after, see docs/services.md).
+test: vet fmt test-unit test-integration
 
 ## test-unit: race-enabled unit tests; no external services needed.
 test-unit:
 	$(GO) test -race -count=1 $(PKGS)
 
+## test-integration: start the test services, run the integration tests, stop the services.
+test-integration:
+	scripts/with-services $(MAKE) --no-print-directory test-integration-run
+
+## test-integration-run: the integration tests against services that are already up
+## (eval "$$(scripts/test-services up)" first).
+test-integration-run:
+	@if [ -z "$(INTEGRATION_PKGS)" ]; then echo "no integration tests found"; exit 1; fi
+	$(GO) test -race -count=1 -timeout 20m -tags integration $(INTEGRATION_PKGS)
+
+## vet: go vet, with and without the integration build tag.
 vet:
 	$(GO) vet $(PKGS)
+	$(if $(INTEGRATION_PKGS),$(GO) vet -tags integration $(INTEGRATION_PKGS))
 
+## fmt: fail if any tracked Go file is not gofmt-formatted.
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+services-up:
+	scripts/test-services up
+
+services-down:
+	scripts/test-services down
+
+services-status:
+	scripts/test-services status
