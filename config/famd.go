@@ -1,5 +1,7 @@
 package config
 
+import "github.com/storeseg/storeseg/model/famd"
+
 // FAMD configures the factor analysis of mixed data. Exactly one of NComponents and
 // MinCumulativeInertia is set; with neither, NComponents defaults to 8. The famd package
 // converts these plain fields into its own Config.
@@ -38,4 +40,16 @@ func (f *FAMD) validate(is *issues) {
 		is.addf([]any{"famd", "min_cumulative_inertia"}, "%v is outside (0, 100] (a percentage)", f.MinCumulativeInertia)
 	}
 	checkEnum(is, f.Unseen, unseens, "famd", "unseen")
+}
+
+// FAMDConfig converts the famd section into the famd package's Config.
+func (c *Config) FAMDConfig() famd.Config {
+	cfg := famd.DefaultConfig()
+	cfg.NComponents = c.FAMD.NComponents
+	cfg.MinCumulative = c.FAMD.MinCumulativeInertia
+	cfg.Unseen = famd.UnseenError
+	if c.FAMD.Unseen == "zero" {
+		cfg.Unseen = famd.UnseenZero
+	}
+	return cfg
 }

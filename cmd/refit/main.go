@@ -30,6 +30,7 @@ type command struct {
 // commands lists every subcommand; each one's code lives in a file of its own name.
 var commands = map[string]command{
 	"generate": {summary: "write a synthetic store table with known archetypes", run: runGenerate},
+	"famd":     {summary: "preprocess a store table and run FAMD on it (lab)", run: runFAMD},
 }
 
 // exitError carries a specific exit code out of a subcommand.
