@@ -1,0 +1,214 @@
+package hdbscan
+
+import (
+	"math"
+	"slices"
+)
+
+// This file reproduces, from an exact spanning tree found by Borůvka, the spanning tree that
+// hdbscan's Prim's algorithm (mst_linkage_core_vector, the reference for an exact MST) builds,
+// edge for edge and in the same order, in O(n·k·log n) instead of O(n²).
+//
+// hdbscan's Prim's starts at row 0 and repeatedly adds the row with the smallest current
+// distance to the tree, the lowest row on ties; a row's source is the first tree row that
+// reached its current distance. At every step the chosen edge is "tight": its weight equals
+// the minimax (bottleneck) distance between its ends. Running the same rules on any subgraph
+// that contains every tight edge therefore gives the same sequence. Tight edges are either
+// edges of a minimum spanning tree or ties with one: an edge whose weight is the core
+// distance of one end (found by a range query of that radius around every row whose core
+// distance is a spanning-tree weight), an edge between duplicates of the ends of a spanning
+// tree edge (handled by working on classes of identical rows), or a pair of distinct rows at
+// exactly the same distance as a spanning-tree edge, which only coincidences produce (for
+// example points on a lattice) and which this reproduction does not search for.
+
+// tightGraph is the class-level graph: adjacency of every class in CSR form.
+type tightGraph struct {
+	start []int32
+	to    []int32
+	w     []float64
+}
+
+// buildTightGraph collects the spanning-tree edges and the core-distance ties as class edges.
+func buildTightGraph(cls *classes, t *kdTree, coreW []float64, mst []Edge, alpha float64, workers int) *tightGraph {
+	m := cls.count()
+	weights := make(map[float64]struct{}, len(mst))
+	for _, e := range mst {
+		weights[e.Weight] = struct{}{}
+	}
+	const grain = 512
+	chunks := make([][]Edge, (m+grain-1)/grain)
+	parallelFor(workers, m, grain, func(_, lo, hi int) {
+		var out []Edge
+		var stack []nodeDist
+		var found []int32
+		for k := lo; k < hi; k++ {
+			c := coreW[k]
+			if _, ok := weights[c]; !ok {
+				continue
+			}
+			x := t.pts[int(t.posOf(int32(k)))*t.d:][:t.d]
+			r := c * alpha
+			found, stack = t.rangeQuery(x, r*r*(1+1e-9), found[:0], stack)
+			for _, l := range found {
+				if int(l) == k || coreW[l] > c {
+					continue
+				}
+				if math.Sqrt(rdist(x, t.pts[int(t.posOf(l))*t.d:][:t.d]))/alpha <= c {
+					out = append(out, Edge{int32(k), l, c})
+				}
+			}
+		}
+		chunks[lo/grain] = out
+	})
+	g := &tightGraph{start: make([]int32, m+1)}
+	add := func(es []Edge) {
+		for _, e := range es {
+			g.start[e.A+1]++
+			g.start[e.B+1]++
+		}
+	}
+	add(mst)
+	for _, ch := range chunks {
+		add(ch)
+	}
+	for i := range m {
+		g.start[i+1] += g.start[i]
+	}
+	g.to = make([]int32, g.start[m])
+	g.w = make([]float64, g.start[m])
+	fill := slices.Clone(g.start[:m])
+	put := func(es []Edge) {
+		for _, e := range es {
+			g.to[fill[e.A]], g.w[fill[e.A]] = e.B, e.Weight
+			fill[e.A]++
+			g.to[fill[e.B]], g.w[fill[e.B]] = e.A, e.Weight
+			fill[e.B]++
+		}
+	}
+	put(mst)
+	for _, ch := range chunks {
+		put(ch)
+	}
+	return g
+}
+
+// primEntry is a heap entry: the lowest unvisited row of a class at the class's distance.
+type primEntry struct {
+	dist  float64
+	row   int32
+	class int32
+}
+
+func (a primEntry) less(b primEntry) bool {
+	return a.dist < b.dist || (a.dist == b.dist && a.row < b.row)
+}
+
+// primOrder runs hdbscan's Prim's rules on the tight class graph and returns the spanning
+// tree over rows in the order Prim's adds it: (source, new row, distance).
+func primOrder(cls *classes, coreW []float64, g *tightGraph) []Edge {
+	m := cls.count()
+	n := len(cls.of)
+	dist := make([]float64, m)
+	src := make([]int32, m)
+	done := make([]int32, m) // visited rows per class
+	relaxed := make([]bool, m)
+	for i := range dist {
+		dist[i] = math.Inf(1)
+		src[i] = -1
+	}
+	h := make([]primEntry, 0, n)
+	out := make([]Edge, 0, max(n-1, 0))
+	visit := func(row int32, k int32) {
+		done[k]++
+		if !relaxed[k] {
+			relaxed[k] = true
+			for j := g.start[k]; j < g.start[k+1]; j++ {
+				l, w := g.to[j], g.w[j]
+				if int(done[l]) < cls.size(int(l)) && w < dist[l] {
+					dist[l], src[l] = w, row
+					h = heapPush(h, primEntry{w, cls.rows(int(l))[done[l]], l})
+				}
+			}
+			if int(done[k]) < cls.size(int(k)) && coreW[k] < dist[k] {
+				dist[k], src[k] = coreW[k], row
+			}
+		}
+		if int(done[k]) < cls.size(int(k)) {
+			h = heapPush(h, primEntry{dist[k], cls.rows(int(k))[done[k]], k})
+		}
+	}
+	visit(0, cls.classOf(0))
+	for len(h) > 0 {
+		var e primEntry
+		e, h = heapPop(h)
+		k := e.class
+		if int(done[k]) >= cls.size(int(k)) || cls.rows(int(k))[done[k]] != e.row || e.dist != dist[k] {
+			continue // stale
+		}
+		out = append(out, Edge{src[k], e.row, e.dist})
+		visit(e.row, k)
+	}
+	return out
+}
+
+func heapPush(h []primEntry, e primEntry) []primEntry {
+	h = append(h, e)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].less(h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	return h
+}
+
+func heapPop(h []primEntry) (primEntry, []primEntry) {
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	i := 0
+	for {
+		l, r, s := 2*i+1, 2*i+2, i
+		if l < len(h) && h[l].less(h[s]) {
+			s = l
+		}
+		if r < len(h) && h[r].less(h[s]) {
+			s = r
+		}
+		if s == i {
+			return top, h
+		}
+		h[i], h[s] = h[s], h[i]
+		i = s
+	}
+}
+
+// rangeQuery appends to out the rows of every point whose squared distance to x is at most
+// rd.
+func (t *kdTree) rangeQuery(x []float64, rd float64, out []int32, stack []nodeDist) ([]int32, []nodeDist) {
+	d := t.d
+	stack = append(stack[:0], nodeDist{0, t.pointBoxRd(x, 0)})
+	for len(stack) > 0 {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if top.rd > rd {
+			continue
+		}
+		nd := t.nodes[top.id]
+		if nd.leaf() {
+			for j := int(nd.start); j < int(nd.end); j++ {
+				if rdist(x, t.pts[j*d:(j+1)*d]) <= rd {
+					out = append(out, t.idx[j])
+				}
+			}
+			continue
+		}
+		l, r := int(nd.left), int(nd.right)
+		stack = append(stack, nodeDist{int32(l), t.pointBoxRd(x, l)}, nodeDist{int32(r), t.pointBoxRd(x, r)})
+	}
+	return out, stack
+}
