@@ -219,13 +219,23 @@ func fill(t testing.TB, st store, n int) {
 	}
 }
 
+// TestSnapshot iterates 100k stores (20k under -race or -short, where loading them alone
+// takes ~10 s on a loaded 2-core machine; BenchmarkSnapshot covers 100k too).
 func TestSnapshot(t *testing.T) {
 	n := 100_000
-	if testing.Short() {
-		n = 5_000
+	if testing.Short() || raceEnabled {
+		n = 20_000
 	}
 	st := openMem(t)
-	fill(t, st, n)
+	recs := make([]statestore.Record, n)
+	for i := range recs {
+		recs[i], _ = statestore.Merge(statestore.Record{}, &statestore.Update{StoreID: fmt.Sprintf("store-%07d", i), EventTime: int64(1000 + i),
+			Num: []statestore.NumValue{{Name: "sales", Value: float64(i)}, {Name: "area", Value: 100}},
+			Cat: []statestore.CatValue{{Name: "type", Value: "a"}}})
+	}
+	if err := statestore.BulkLoad(st, recs); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.ApplyBatch(context.Background(), []statestore.Update{del("store-0000000", 5000)}, nil); err != nil {
 		t.Fatal(err)
 	}
