@@ -60,16 +60,16 @@ def worker(args):
     if args.worker == "dbcv":
         from hdbscan.validity import validity_index
         base = status_bytes("VmRSS")
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         value = float(validity_index(X, y))
     else:
         from sklearn.metrics import silhouette_score
         base = status_bytes("VmRSS")
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         keep = y >= 0
         value = float(silhouette_score(X[keep], y[keep]))
-    seconds = time.perf_counter() - start
-    print(json.dumps({"value": value, "seconds": seconds, "peak_rss_bytes": status_bytes("VmHWM"),
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"value": value, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_bytes": status_bytes("VmHWM"),
                       "base_rss_bytes": base}))
 
 
@@ -108,19 +108,23 @@ def main():
     if args.worker:
         return worker(args)
 
-    import hdbscan  # noqa: F401  (versions for the header)
-    import sklearn
+    with tempfile.TemporaryDirectory(prefix="validitybench-") as tmp:
+        return compare(args, tmp)
+
+
+def compare(args, tmp):
     from importlib.metadata import version
-    tmp = tempfile.mkdtemp(prefix="validitybench-")
+    import sklearn
     exe = os.path.join(tmp, "validitybench")
     subprocess.run(["go", "build", "-o", exe, "./bench/validitybench"], cwd=ROOT, check=True)
-    print(f"nproc={os.cpu_count()}  load average {os.getloadavg()[0]:.1f}  hdbscan {version('hdbscan')}  scikit-learn {sklearn.__version__}"
-          f"  numpy {np.__version__}  Go workers={args.workers or 'GOMAXPROCS'}\n")
-    print("Peak RSS is the process's VmHWM; in brackets its RSS just before the call (interpreter,\n"
-          "libraries and data).\n")
-    print("| n | metric | reference s | Go s | speed-up | reference peak RSS MB | Go peak RSS MB "
-          "| reference value | Go value | abs diff | agree |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"nproc={os.cpu_count()}  load average {os.getloadavg()[0]:.1f}  hdbscan {version('hdbscan')}"
+          f"  scikit-learn {sklearn.__version__}  numpy {np.__version__}"
+          f"  Go workers={args.workers or 'GOMAXPROCS'}\n")
+    print("Wall and CPU (user + system, all threads) seconds of the call alone. Peak RSS is the\n"
+          "process's VmHWM; in brackets its RSS just before the call (interpreter, libraries, data).\n")
+    print("| n | metric | reference wall s | Go wall s | speed-up | reference CPU s | Go CPU s "
+          "| reference peak RSS MB | Go peak RSS MB | reference value | Go value | abs diff | agree |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     ok = True
     for n in [int(s) for s in args.sizes.split(",")]:
         X, y = make_data(n)
@@ -132,8 +136,8 @@ def main():
             g = run_json([exe, "-metric", metric, "-workers", str(args.workers)] +
                          [a.replace("--", "-", 1) if a.startswith("--") else a for a in common],
                          args.repeat)
-            row = [str(n), metric, "–", f"{g['seconds']:.3f}", "–", "–",
-                   mb(g), "–", f"{g['value']:.12f}", "–", "–"]
+            row = [str(n), metric, "–", f"{g['seconds']:.3f}", "–", "–", f"{g['cpu_seconds']:.3f}",
+                   "–", mb(g), "–", f"{g['value']:.12f}", "–", "–"]
             if args.skip_reference_above < 0 or n <= args.skip_reference_above:
                 r = run_json([sys.executable, os.path.abspath(__file__), "--worker", metric] + common,
                              args.repeat)
@@ -141,10 +145,11 @@ def main():
                 ok &= same
                 row[2] = f"{r['seconds']:.3f}"
                 row[4] = f"{r['seconds'] / g['seconds']:.1f}×"
-                row[5] = mb(r)
-                row[7] = f"{r['value']:.12f}"
-                row[9] = f"{abs(g['value'] - r['value']):.1e}"
-                row[10] = "yes" if same else "NO"
+                row[5] = f"{r['cpu_seconds']:.3f}"
+                row[7] = mb(r)
+                row[9] = f"{r['value']:.12f}"
+                row[11] = f"{abs(g['value'] - r['value']):.1e}"
+                row[12] = "yes" if same else "NO"
             print("| " + " | ".join(row) + " |", flush=True)
     return 0 if ok else 1
 

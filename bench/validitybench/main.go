@@ -48,6 +48,7 @@ type result struct {
 	Workers      int     `json:"workers"`
 	Value        float64 `json:"value"`
 	Seconds      float64 `json:"seconds"`
+	CPUSeconds   float64 `json:"cpu_seconds"` // user + system, all threads
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	BaseRSSBytes int64   `json:"base_rss_bytes"` // just before the call
 }
@@ -71,6 +72,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if res.BaseRSSBytes, err = procStatus("VmRSS"); err != nil {
 		return err
 	}
+	cpu0, err := cpuSeconds()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	switch *metric {
 	case "dbcv":
@@ -88,10 +93,24 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	res.Seconds = time.Since(start).Seconds()
+	cpu1, err := cpuSeconds()
+	if err != nil {
+		return err
+	}
+	res.CPUSeconds = cpu1 - cpu0
 	if res.PeakRSSBytes, err = procStatus("VmHWM"); err != nil {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(res)
+}
+
+// cpuSeconds is the process's user + system CPU time so far.
+func cpuSeconds() (float64, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("reading CPU time: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds(), nil
 }
 
 // procStatus reads a size field such as VmHWM (peak RSS) or VmRSS from /proc/self/status.

@@ -8,48 +8,29 @@ import "math"
 //	acore(i) = (Σ_{j: D_ij ≠ 0} D_ij^−d / (m−1))^(−1/d)
 //
 // with d the number of features, as hdbscan.validity.all_points_core_distance computes it.
-// Rows are independent, so the work is split over workers without changing any bit.
+// The sums of D^−d = (1/D²)^(d/2) are accumulated over unordered pairs (symPairSums). A sum
+// is accepted when it is finite and far above the underflow threshold: terms that
+// underflowed are then below 1e-28 of it. Otherwise (coincident points only, or the
+// distances for which the reference's (1/D)^d overflows or underflows) that point is
+// recomputed with scaledCore. The result does not depend on workers.
 func coreDistances(pts []float64, d, workers int) []float64 {
 	m := len(pts) / d
+	sums := symPairSums(pts, d, []int{0, m}, inversePowerKernel(d), workers)
 	acore := make([]float64, m)
 	bufs := make([][]float64, workers)
-	parallelFor(workers, m, grainFor(m, workers, 16), func(w, lo, hi int) {
-		if bufs[w] == nil {
-			bufs[w] = make([]float64, m)
-		}
+	parallelFor(workers, m, grainFor(m, workers, 64), func(w, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			acore[i] = coreDistance(pts, d, i, bufs[w])
+			if s := sums[i]; s > minSafeSum && s <= math.MaxFloat64 {
+				acore[i] = math.Pow(s/float64(m-1), -1/float64(d))
+				continue
+			}
+			if bufs[w] == nil {
+				bufs[w] = make([]float64, m)
+			}
+			acore[i] = scaledCore(pts, d, i, bufs[w])
 		}
 	})
 	return acore
-}
-
-// coreDistance computes acore(i). The fast path sums D^−d = (1/D²)^(d/2) directly in one
-// pass; it is exact to rounding whenever the sum is finite and far above the underflow
-// threshold (terms that underflowed are then below 1e-28 of the sum). Otherwise, as happens
-// for duplicates-like distances or large d, where the reference's (1/D)^d overflows or
-// underflows, it falls back to scaledCore.
-func coreDistance(pts []float64, d, i int, buf []float64) float64 {
-	m := len(buf)
-	xi := pts[i*d : i*d+d]
-	half, odd := d/2, d%2 == 1
-	var sum float64
-	for j := range m {
-		d2 := sqDist(xi, pts[j*d:])
-		if d2 == 0 {
-			continue
-		}
-		inv := 1 / d2
-		t := powInt(inv, half)
-		if odd {
-			t *= math.Sqrt(inv)
-		}
-		sum += t
-	}
-	if sum > minSafeSum && sum <= math.MaxFloat64 {
-		return math.Pow(sum/float64(m-1), -1/float64(d))
-	}
-	return scaledCore(pts, d, i, buf)
 }
 
 // minSafeSum is the smallest fast-path sum accepted: any term that underflowed to zero or a

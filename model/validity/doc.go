@@ -38,19 +38,27 @@
 //   - when all points are noise the reference returns 0; DBCV returns ErrNoClusters;
 //   - the reference evaluates (1/D)^d directly, which overflows to +Inf (acore 0) for small
 //     distances or underflows to 0 (acore +Inf, or all-zero acore) for large ones when d is
-//     large. DBCV computes acore(i) = Dmin_i · (Σ_j (Dmin_i/D_ij)^d / (|c|−1))^(−1/d), with
-//     Dmin_i the smallest non-zero distance from i, after rescaling the data by a power of
-//     two: every term lies in (0, 1], so the value is the mathematically correct one, equal
-//     to the reference's wherever the reference is finite and not rounded to zero;
+//     large (hdbscan issues #127, #592). DBCV first rescales the data by a power of two
+//     (exact, so no ratio changes), sums (1/D²)^(d/2) and accepts the sum when it is finite
+//     and far above the underflow threshold; otherwise it recomputes that point's acore as
+//     Dmin · (Σ_j (Dmin/D_ij)^d / (|c|−1))^(−1/d), Dmin the smallest non-zero distance from
+//     the point, where every term lies in (0, 1]. Either way the value is the mathematically
+//     correct one, equal to the reference's wherever the reference is finite and non-zero;
+//   - numpy.isclose's absolute tolerance makes the reference depend on the units when the
+//     mutual reachability distances are around 1e-3 or smaller; DBCV applies the test in the
+//     caller's units and so reproduces that dependence;
 //   - the reference computes intra-cluster distances with sklearn's ‖x‖²−2x·y+‖y‖²
 //     expansion; DBCV sums squared differences directly. The two agree to about 1e-13
 //     relative except between near-duplicate points, where the expansion cancels badly.
 //
-// Cost: DBCV never builds an n×n matrix. Per cluster c it does O(|c|²·d) work with O(|c|·d)
-// memory (distances are computed on the fly): one pass for the core distances, one for Prim's
-// algorithm and one for the parent rule, the first and last in parallel. The separation is a
-// pruned nearest-other-cluster search over a k-d tree of all internal points. Results are
-// bitwise identical for any number of workers.
+// Cost: DBCV never builds an n×n matrix, not even per cluster: distances are computed on the
+// fly from the cluster's packed rows, so memory is O(n·d). Per cluster c it does O(|c|²·d)
+// work in three passes: the core distances (rows split over workers), Prim's algorithm
+// (clusters run concurrently; a cluster with more than 4096 points splits every step's scan
+// over workers) and the parent rule (vertices split over workers). The separation is a
+// pruned nearest-other-cluster search over a k-d tree of all internal points, close to
+// O(n log n) for separated clusters. Results are bitwise identical for any number of
+// workers.
 //
 // # Relative validity
 //

@@ -226,12 +226,48 @@ func TestSelectNth(t *testing.T) {
 func TestCoreDistancePathsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, d := range []int{1, 2, 3, 6, 9} {
-		pts := randomPts(rng, 60, d, 1)
-		buf := make([]float64, 60)
-		for i := range 60 {
-			fast, scaled := coreDistance(pts, d, i, buf), scaledCore(pts, d, i, buf)
-			if math.Abs(fast-scaled) > 1e-14*scaled {
-				t.Fatalf("d=%d acore[%d]: one-pass %.17g, scaled %.17g", d, i, fast, scaled)
+		pts := randomPts(rng, 600, d, 1)
+		buf := make([]float64, 600)
+		fast := coreDistances(pts, d, 3)
+		for i := range 600 {
+			if scaled := scaledCore(pts, d, i, buf); math.Abs(fast[i]-scaled) > 1e-13*scaled {
+				t.Fatalf("d=%d acore[%d]: pair sums %.17g, scaled %.17g", d, i, fast[i], scaled)
+			}
+		}
+	}
+}
+
+func TestSymPairSums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, tc := range []struct{ n, d, k int }{{1, 2, 1}, {5, 1, 2}, {33, 3, 1}, {200, 2, 3}, {777, 4, 6}, {1500, 5, 9}} {
+		pts := randomPts(rng, tc.n, tc.d, 1)
+		start := []int{0}
+		for g := 1; g < tc.k; g++ {
+			start = append(start, start[g-1]+rng.IntN(tc.n-start[g-1]-(tc.k-g)+1))
+		}
+		start = append(start, tc.n)
+		want := make([]float64, tc.n*tc.k)
+		for g := range tc.k {
+			for i := range tc.n {
+				for j := start[g]; j < start[g+1]; j++ {
+					if j != i {
+						want[i*tc.k+g] += math.Sqrt(sqDist(pts[i*tc.d:i*tc.d+tc.d], pts[j*tc.d:]))
+					}
+				}
+			}
+		}
+		one := symPairSums(pts, tc.d, start, distKernel, 1)
+		for _, w := range []int{2, 3, 8} {
+			got := symPairSums(pts, tc.d, start, distKernel, w)
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(one[i]) {
+					t.Fatalf("n=%d: %d workers give sums[%d] = %v; 1 worker %v", tc.n, w, i, got[i], one[i])
+				}
+			}
+		}
+		for i := range want {
+			if math.Abs(one[i]-want[i]) > 1e-12*max(1, want[i]) {
+				t.Fatalf("n=%d k=%d: sums[%d] = %.17g; brute force %.17g", tc.n, tc.k, i, one[i], want[i])
 			}
 		}
 	}

@@ -10,14 +10,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Silhouette blocking: a worker takes silRowBlock rows at a time and sweeps every cluster in
-// chunks of silColBlock points, so a chunk stays in cache for all rows of the block. Both
-// are constants, so every row's sums are added in the same order for any number of workers.
-const (
-	silRowBlock = 16
-	silColBlock = 256
-)
-
 // Silhouette returns the mean silhouette coefficient of the scored points, exactly as
 // scikit-learn's silhouette_score(x, labels) with the Euclidean metric (see
 // SilhouetteSamples for which points are scored and for the errors).
@@ -104,7 +96,8 @@ func sampleRows(rows []int, size int, r *rand.Rand) []int {
 	return rows
 }
 
-// silhouetteInto writes s(i) for every packed point to out at its original row.
+// silhouetteInto writes s(i) for every packed point to out at its original row. The
+// distance sums per cluster come from symPairSums, which evaluates every pair once.
 func silhouetteInto(out []float64, p *packed, workers int) {
 	d, k := p.d, len(p.groups)
 	start := make([]int, k+1)
@@ -113,62 +106,16 @@ func silhouetteInto(out []float64, p *packed, workers int) {
 	}
 	pts := make([]float64, 0, start[k]*d)
 	rowOf := make([]int, 0, start[k])
-	own := make([]int, 0, start[k])
-	for c, g := range p.groups {
+	for _, g := range p.groups {
 		pts = append(pts, g.pts...)
 		rowOf = append(rowOf, g.rows...)
-		for range g.rows {
-			own = append(own, c)
+	}
+	sums := symPairSums(pts, d, start, distKernel, workers)
+	for c := range k {
+		for i := start[c]; i < start[c+1]; i++ {
+			out[rowOf[i]] = silhouetteOf(sums[i*k:(i+1)*k], start, c)
 		}
 	}
-	bufs := make([][]float64, workers)
-	parallelFor(workers, start[k], silRowBlock, func(w, lo, hi int) {
-		if bufs[w] == nil {
-			bufs[w] = make([]float64, silRowBlock*k)
-		}
-		sums := bufs[w][:(hi-lo)*k]
-		clear(sums)
-		for c := range k {
-			for c0 := start[c]; c0 < start[c+1]; c0 += silColBlock {
-				c1 := min(c0+silColBlock, start[c+1])
-				for i := lo; i < hi; i++ {
-					sums[(i-lo)*k+c] += distSum(pts[i*d:i*d+d], pts[c0*d:c1*d])
-				}
-			}
-		}
-		for i := lo; i < hi; i++ {
-			out[rowOf[i]] = silhouetteOf(sums[(i-lo)*k:(i-lo+1)*k], start, own[i])
-		}
-	})
-}
-
-// distSum returns Σ_j ‖x − q_j‖ over the packed points q of block. Four points are taken
-// at a time with independent accumulators so that the square roots overlap; the order of
-// the additions depends only on len(block), never on the worker.
-func distSum(x, block []float64) float64 {
-	d := len(x)
-	var a0, a1, a2, a3 float64
-	j := 0
-	for ; j+4*d <= len(block); j += 4 * d {
-		q0, q1, q2, q3 := block[j:j+d], block[j+d:j+2*d], block[j+2*d:j+3*d], block[j+3*d:j+4*d]
-		q0, q1, q2, q3 = q0[:len(x)], q1[:len(x)], q2[:len(x)], q3[:len(x)]
-		var s0, s1, s2, s3 float64
-		for k, v := range x {
-			t0, t1, t2, t3 := v-q0[k], v-q1[k], v-q2[k], v-q3[k]
-			s0 += t0 * t0
-			s1 += t1 * t1
-			s2 += t2 * t2
-			s3 += t3 * t3
-		}
-		a0 += math.Sqrt(s0)
-		a1 += math.Sqrt(s1)
-		a2 += math.Sqrt(s2)
-		a3 += math.Sqrt(s3)
-	}
-	for ; j+d <= len(block); j += d {
-		a0 += math.Sqrt(sqDist(x, block[j:j+d]))
-	}
-	return (a0 + a1) + (a2 + a3)
 }
 
 // silhouetteOf turns one point's distance sums per cluster into s = (b − a)/max(a, b),
