@@ -75,6 +75,9 @@
 // 53-65): s(i) = (b(i) − a(i)) / max(a(i), b(i)) with a(i) the mean distance to the other
 // members of i's cluster and b(i) the smallest mean distance to another cluster; points of a
 // singleton cluster score 0. Labels are arbitrary integers and −1 is an ordinary cluster
-// unless SilhouetteConfig.ExcludeNoise is set. The work is O(n²·d) in row blocks over
-// workers with O(n·k) memory; results are bitwise identical for any number of workers.
+// unless SilhouetteConfig.ExcludeNoise is set. The work is O(n²·d) with O(n·k) memory: every
+// unordered pair is evaluated once, in tiles scheduled as a round-robin tournament over
+// workers; with very many clusters (n·k above 8M, or fewer than 32 points per cluster on
+// average) each row computes its own sums instead (twice the distances, O(workers·k)
+// memory). Results are bitwise identical for any number of workers.
 package validity

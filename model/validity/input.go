@@ -1,6 +1,7 @@
 package validity
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -52,7 +53,7 @@ func groupRows(rows []int, labels []int) []group {
 		}
 		gs[g].rows = append(gs[g].rows, r)
 	}
-	slices.SortFunc(gs, func(a, b group) int { return a.label - b.label })
+	slices.SortFunc(gs, func(a, b group) int { return cmp.Compare(a.label, b.label) })
 	return gs
 }
 

@@ -272,3 +272,31 @@ func TestSymPairSums(t *testing.T) {
 		}
 	}
 }
+
+func TestSilhouettePathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n, d, k = 500, 3, 4
+	pts := randomPts(rng, n, d, 1)
+	start := []int{0, 40, 200, 201, n} // includes a singleton
+	rowOf, own := make([]int, n), make([]int, n)
+	for c := range k {
+		for i := start[c]; i < start[c+1]; i++ {
+			rowOf[i], own[i] = i, c
+		}
+	}
+	sym := make([]float64, n)
+	sums := symPairSums(pts, d, start, distKernel, 2)
+	for i := range n {
+		sym[i] = silhouetteOf(sums[i*k:(i+1)*k], start, own[i])
+	}
+	rows := make([]float64, n)
+	rowWise(rows, pts, d, start, rowOf, own, 3)
+	for i := range n {
+		if math.Abs(sym[i]-rows[i]) > 1e-13 {
+			t.Fatalf("s(%d): pair sums %.17g, row-wise %.17g", i, sym[i], rows[i])
+		}
+	}
+	if sym[200] != 0 || rows[200] != 0 {
+		t.Errorf("singleton s = %v, %v; want 0", sym[200], rows[200])
+	}
+}

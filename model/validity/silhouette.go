@@ -96,26 +96,85 @@ func sampleRows(rows []int, size int, r *rand.Rand) []int {
 	return rows
 }
 
-// silhouetteInto writes s(i) for every packed point to out at its original row. The
-// distance sums per cluster come from symPairSums, which evaluates every pair once.
+// symSumsBudget bounds the n·k distance sums that the pair-symmetric silhouette keeps; above
+// it, or with clusters of fewer than symMinClusterSize points on average (where per-cluster
+// bookkeeping outweighs the saved distances), every row computes its own sums instead, with
+// O(workers·k) memory and twice the distance evaluations.
+const (
+	symSumsBudget     = 1 << 23
+	symMinClusterSize = 32
+)
+
+// Row-wise blocking (see rowWise).
+const (
+	silRowBlock = 16
+	silColBlock = 256
+)
+
+// silhouetteInto writes s(i) for every packed point to out at its original row. The choice
+// between the two ways of summing depends on n and k only, so the result does not depend on
+// workers.
 func silhouetteInto(out []float64, p *packed, workers int) {
 	d, k := p.d, len(p.groups)
 	start := make([]int, k+1)
 	for c, g := range p.groups {
 		start[c+1] = start[c] + len(g.rows)
 	}
-	pts := make([]float64, 0, start[k]*d)
-	rowOf := make([]int, 0, start[k])
-	for _, g := range p.groups {
+	n := start[k]
+	pts := make([]float64, 0, n*d)
+	rowOf := make([]int, 0, n)
+	own := make([]int, 0, n)
+	for c, g := range p.groups {
 		pts = append(pts, g.pts...)
 		rowOf = append(rowOf, g.rows...)
-	}
-	sums := symPairSums(pts, d, start, distKernel, workers)
-	for c := range k {
-		for i := start[c]; i < start[c+1]; i++ {
-			out[rowOf[i]] = silhouetteOf(sums[i*k:(i+1)*k], start, c)
+		for range g.rows {
+			own = append(own, c)
 		}
 	}
+	if n*k <= symSumsBudget && n >= symMinClusterSize*k {
+		sums := symPairSums(pts, d, start, distKernel, workers)
+		for i := range n {
+			out[rowOf[i]] = silhouetteOf(sums[i*k:(i+1)*k], start, own[i])
+		}
+		return
+	}
+	rowWise(out, pts, d, start, rowOf, own, workers)
+}
+
+// rowWise computes s(i) row by row: a worker takes silRowBlock rows and sweeps all points in
+// chunks of silColBlock (a chunk stays in cache for all the rows of the block), adding each
+// chunk's distances to the sums of the clusters they fall in. Memory is O(workers·k).
+func rowWise(out, pts []float64, d int, start, rowOf, own []int, workers int) {
+	k := len(start) - 1
+	n := start[k]
+	bufs := make([][]float64, workers)
+	parallelFor(workers, n, silRowBlock, func(w, lo, hi int) {
+		if bufs[w] == nil {
+			bufs[w] = make([]float64, silRowBlock*k+silColBlock)
+		}
+		sums, vals := bufs[w][:(hi-lo)*k], bufs[w][silRowBlock*k:]
+		clear(sums)
+		for c0 := 0; c0 < n; c0 += silColBlock {
+			c1 := min(c0+silColBlock, n)
+			for i := lo; i < hi; i++ {
+				distKernel(pts[i*d:i*d+d], pts[c0*d:c1*d], vals[:c1-c0])
+				row := sums[(i-lo)*k : (i-lo+1)*k]
+				for j := c0; j < c1; {
+					c := own[j]
+					e := min(start[c+1], c1)
+					var acc float64
+					for _, v := range vals[j-c0 : e-c0] {
+						acc += v
+					}
+					row[c] += acc
+					j = e
+				}
+			}
+		}
+		for i := lo; i < hi; i++ {
+			out[rowOf[i]] = silhouetteOf(sums[(i-lo)*k:(i-lo+1)*k], start, own[i])
+		}
+	})
 }
 
 // silhouetteOf turns one point's distance sums per cluster into s = (b − a)/max(a, b),

@@ -161,18 +161,24 @@ func TestSilhouetteCancelled(t *testing.T) {
 
 func TestSilhouetteWorkersIdentical(t *testing.T) {
 	x, labels := threeBlobs([]int{300, 200, 120, 1}, 40, 5, 10)
-	want, err := validity.SilhouetteSamples(context.Background(), x, labels, validity.SilhouetteConfig{Workers: 1})
-	if err != nil {
-		t.Fatalf("SilhouetteSamples: %v", err)
+	many := make([]int, len(labels)) // 60 small clusters: the row-wise path
+	for i := range many {
+		many[i] = i % 60
 	}
-	for _, w := range []int{2, 4, 7} {
-		got, err := validity.SilhouetteSamples(context.Background(), x, labels, validity.SilhouetteConfig{Workers: w})
+	for _, lab := range [][]int{labels, many} {
+		want, err := validity.SilhouetteSamples(context.Background(), x, lab, validity.SilhouetteConfig{Workers: 1})
 		if err != nil {
-			t.Fatalf("SilhouetteSamples with %d workers: %v", w, err)
+			t.Fatalf("SilhouetteSamples: %v", err)
 		}
-		for i := range got {
-			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-				t.Fatalf("%d workers: s(%d) = %v; 1 worker %v", w, i, got[i], want[i])
+		for _, w := range []int{2, 4, 7} {
+			got, err := validity.SilhouetteSamples(context.Background(), x, lab, validity.SilhouetteConfig{Workers: w})
+			if err != nil {
+				t.Fatalf("SilhouetteSamples with %d workers: %v", w, err)
+			}
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("%d workers: s(%d) = %v; 1 worker %v", w, i, got[i], want[i])
+				}
 			}
 		}
 	}
