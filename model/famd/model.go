@@ -63,9 +63,9 @@ func (m *Model) prepare() {
 			sp := math.Sqrt(pl)
 			m.dist2Lev[l] = (1 - pl) / pl
 			v := m.loadings[(p+int(l))*k : (p+int(l)+1)*k]
-			for c := range k {
-				m.wLev[int(l)*k+c] = v[c] / sp
-				m.base[c] -= sp * v[c]
+			for comp := range k {
+				m.wLev[int(l)*k+comp] = v[comp] / sp
+				m.base[comp] -= sp * v[comp]
 			}
 		}
 	}
@@ -191,7 +191,8 @@ func (m *Model) project(dst, num []float64, cat []int32) (unseen, first int, zz 
 // order; its level lists must start with the model's (later levels, which the model never
 // saw, are unseen). Rows are checked as in TransformRow; under UnseenError the error names
 // the first row with an unseen level. It returns the n×NComponents coordinates and the
-// number of unseen levels met.
+// number of unseen levels met. It runs on Config.Workers goroutines of the fit
+// (GOMAXPROCS for a decoded model) and gives the same result for any number.
 func (m *Model) Transform(ctx context.Context, f *frame.Frame) (coord *mat.Dense, unseen int, err error) {
 	if m.k == 0 {
 		return nil, 0, errNotFitted
