@@ -202,9 +202,14 @@ func checkName(rec, field, s string) error {
 	}
 	for i := range len(s) {
 		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !nameByte(c) {
 			return &FieldError{Record: rec, Field: field, Reason: fmt.Sprintf("has %q; only letters, digits, '.', '_' and '-' are allowed", c)}
 		}
 	}
 	return nil
+}
+
+// nameByte reports whether c may appear in a model name or version.
+func nameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-'
 }

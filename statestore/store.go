@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -41,7 +40,7 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 	}
 	cfg = cfg.withDefaults()
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	opts := badger.DefaultOptions(cfg.Dir).
 		WithInMemory(cfg.InMemory).
@@ -95,7 +94,7 @@ func checkKey(cfg Config) error {
 func translateOpen(err error) error {
 	if errors.Is(err, badger.ErrEncryptionKeyMismatch) || errors.Is(err, badger.ErrInvalidEncryptionKey) ||
 		strings.Contains(err.Error(), "Encryption key mismatch") {
-		return fmt.Errorf("%w: %v", ErrEncryptionKey, err)
+		return fmt.Errorf("%w: %s", ErrEncryptionKey, err.Error()) // badger errors stay inside
 	}
 	return err
 }

@@ -43,7 +43,7 @@ func BenchmarkApplyBatch(b *testing.B) {
 				if st, err = statestore.Open(cfg, nil); err != nil {
 					b.Fatal(err)
 				}
-				b.Cleanup(func() { st.Close() })
+				b.Cleanup(func() { closeStore(b, st) })
 			} else {
 				st = openMem(b)
 			}

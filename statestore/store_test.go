@@ -46,7 +46,7 @@ func openMem(t testing.TB) *statestore.Store {
 	if err != nil {
 		t.Fatalf("Open(in-memory) error: %v", err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() { closeStore(t, st) })
 	return st
 }
 
@@ -66,7 +66,7 @@ func implementations(t *testing.T, fn func(t *testing.T, st store)) {
 	t.Run("badger-memory", func(t *testing.T) { fn(t, openMem(t)) })
 	t.Run("badger-disk", func(t *testing.T) {
 		st := openDir(t, t.TempDir(), nil)
-		t.Cleanup(func() { st.Close() })
+		t.Cleanup(func() { closeStore(t, st) })
 		fn(t, st)
 	})
 	t.Run("fake", func(t *testing.T) { fn(t, statestoretest.New()) })
@@ -299,13 +299,13 @@ func TestEncryption(t *testing.T) {
 		cfg.EncryptionKey = bad
 		if st, err := statestore.Open(cfg, nil); !errors.Is(err, statestore.ErrEncryptionKey) {
 			if err == nil {
-				st.Close()
+				closeStore(t, st)
 			}
 			t.Errorf("Open with key %q error = %v; want ErrEncryptionKey", bad, err)
 		}
 	}
 	st = openDir(t, dir, key)
-	defer st.Close()
+	defer closeStore(t, st)
 	got, err := st.Get(context.Background(), "a")
 	if err != nil || got.Cat[0].Value != "plaintext-marker" {
 		t.Fatalf("Get after reopen = %+v, %v; want the stored state", got, err)
@@ -327,7 +327,7 @@ func containsBytes(b, sub []byte) bool {
 func TestCrashReopen(t *testing.T) {
 	dir := t.TempDir()
 	st := openDir(t, dir, nil)
-	defer st.Close()
+	defer closeStore(t, st)
 	ctx := context.Background()
 	for i := range 20 {
 		u := upd("a", int64(10+i), []statestore.NumValue{num("x", float64(i))})
@@ -340,7 +340,7 @@ func TestCrashReopen(t *testing.T) {
 		t.Fatalf("copying the live database: %v", err)
 	}
 	re := openDir(t, crashed, nil)
-	defer re.Close()
+	defer closeStore(t, re)
 	offs, err := re.Offsets(ctx, "t")
 	if err != nil {
 		t.Fatal(err)
@@ -363,14 +363,13 @@ func copyDir(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		defer in.Close()
+		defer func() { _ = in.Close() }() // read-only
 		out, err := os.Create(filepath.Join(dst, d.Name()))
 		if err != nil {
 			return err
 		}
 		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
+			return errors.Join(err, out.Close())
 		}
 		return out.Close()
 	})
@@ -448,5 +447,12 @@ func TestFailInjection(t *testing.T) {
 	}
 	if fake.Applied() != 0 {
 		t.Fatalf("Applied() = %d after a failed batch; want 0", fake.Applied())
+	}
+}
+
+func closeStore(t testing.TB, st interface{ Close() error }) {
+	t.Helper()
+	if err := st.Close(); err != nil {
+		t.Errorf("Close error: %v", err)
 	}
 }

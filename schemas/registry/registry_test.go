@@ -35,7 +35,7 @@ func newFake(t *testing.T) (*fakeRegistry, *httptest.Server) {
 
 func fail(w http.ResponseWriter, status, code int, msg string) {
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error_code": code, "message": msg})
+	writeJSON(w, map[string]any{"error_code": code, "message": msg})
 }
 
 func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +54,10 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 			fail(w, 415, 415, "bad content type")
 			return
 		}
-		json.NewDecoder(r.Body).Decode(&req)
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			fail(w, 422, 42201, "bad request body")
+			return
+		}
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
@@ -64,7 +67,7 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 			fail(w, 404, 40403, "Schema not found")
 			return
 		}
-		json.NewEncoder(w).Encode(map[string]any{"schema": f.schemas[id-1]})
+		writeJSON(w, map[string]any{"schema": f.schemas[id-1]})
 	case len(parts) == 3 && parts[0] == "subjects" && parts[2] == "versions":
 		ids := f.subjects[parts[1]]
 		if len(ids) > 0 && schemas.CheckCompatible(req.Schema, f.schemas[ids[len(ids)-1]-1]) != nil {
@@ -74,13 +77,13 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		for i, s := range f.schemas {
 			if s == req.Schema {
 				f.subjects[parts[1]] = append(ids, i+1)
-				json.NewEncoder(w).Encode(map[string]any{"id": i + 1})
+				writeJSON(w, map[string]any{"id": i + 1})
 				return
 			}
 		}
 		f.schemas = append(f.schemas, req.Schema)
 		f.subjects[parts[1]] = append(ids, len(f.schemas))
-		json.NewEncoder(w).Encode(map[string]any{"id": len(f.schemas)})
+		writeJSON(w, map[string]any{"id": len(f.schemas)})
 	case len(parts) == 2 && parts[0] == "subjects":
 		ids, ok := f.subjects[parts[1]]
 		if !ok {
@@ -89,7 +92,7 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		for v, id := range ids {
 			if f.schemas[id-1] == req.Schema {
-				json.NewEncoder(w).Encode(map[string]any{"id": id, "version": v + 1, "subject": parts[1], "schema": req.Schema})
+				writeJSON(w, map[string]any{"id": id, "version": v + 1, "subject": parts[1], "schema": req.Schema})
 				return
 			}
 		}
@@ -105,7 +108,7 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			resp["messages"] = []string{err.Error()}
 		}
-		json.NewEncoder(w).Encode(resp)
+		writeJSON(w, resp)
 	default:
 		fail(w, 500, 50001, "boom")
 	}
@@ -221,5 +224,11 @@ func TestBasicAuthAndConfig(t *testing.T) {
 		if _, err := registry.New(registry.DefaultConfig(url), nil); err == nil {
 			t.Errorf("New(%q) succeeded; want an error", url)
 		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		panic(err) // the test client is gone: nothing to report to
 	}
 }
