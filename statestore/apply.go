@@ -26,6 +26,18 @@ type pending struct {
 // last; a crash in between leaves states ahead of the offsets, and replaying the batch then
 // converges to the same states because the merge is idempotent.
 func (s *Store) ApplyBatch(ctx context.Context, updates []Update, offsets []Offset) ([]Result, error) {
+	return s.apply(ctx, updates, offsets, true)
+}
+
+// Preview returns the Results ApplyBatch would return for updates, without writing
+// anything. Merging is deterministic, so a following ApplyBatch of the same updates returns
+// the same Results unless another call changed those stores in between. It lets the stream
+// produce its outputs before it persists the batch (see the package documentation).
+func (s *Store) Preview(ctx context.Context, updates []Update) ([]Result, error) {
+	return s.apply(ctx, updates, nil, false)
+}
+
+func (s *Store) apply(ctx context.Context, updates []Update, offsets []Offset, persist bool) ([]Result, error) {
 	if err := validateBatch(updates, offsets); err != nil {
 		return nil, err
 	}
@@ -34,7 +46,7 @@ func (s *Store) ApplyBatch(ctx context.Context, updates []Update, offsets []Offs
 		return nil, err
 	}
 	defer release()
-	txn := s.db.NewTransaction(true)
+	txn := s.db.NewTransaction(persist)
 	defer func() { txn.Discard() }()
 	touched := make(map[string]*pending, len(updates))
 	order := make([]string, 0, len(updates))
@@ -53,6 +65,9 @@ func (s *Store) ApplyBatch(ctx context.Context, updates []Update, offsets []Offs
 		p.rec, res = Merge(p.rec, u)
 		res.Emission, res.HasEmission = p.emission, p.hasEm
 		results[i] = res
+	}
+	if !persist {
+		return results, nil
 	}
 	if err := s.write(ctx, &txn, touched, order, offsets); err != nil {
 		return nil, err

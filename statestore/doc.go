@@ -18,11 +18,19 @@
 // # Delivery
 //
 // [Store.ApplyBatch] writes the merged states and the batch's offsets in one Badger
-// transaction, so after a crash state and offsets agree. The stream's contract: merge
-// (ApplyBatch) → produce outputs and wait for acks → [Store.RecordEmissions] with Acked set
-// → commit Kafka offsets. Each [Result] carries the store's last recorded [Emission]; a
-// replayed update (offset below [Store.Offsets]) whose result is unchanged must still emit
-// its outputs unless the emission for Result.Revision is acknowledged.
+// transaction, so after a crash state and offsets agree. The stream's contract (at least
+// once, outputs never lost) works with either order:
+//
+//   - Outputs first: [Store.Preview] the batch (the same merge, nothing written) → produce
+//     the outputs and wait for their acks → ApplyBatch with the offsets → commit Kafka
+//     offsets. Whatever was persisted was acknowledged, so updates below the applied
+//     offsets ([Store.Offsets]) need not be emitted again.
+//   - State first: ApplyBatch → produce and wait for acks → [Store.RecordEmissions] with
+//     Acked set → commit. Each [Result] carries the store's last recorded [Emission]; a
+//     replayed update whose result is unchanged must still be emitted unless the emission
+//     for Result.Revision (and the current model) is acknowledged.
+//
+// Either way RecordEmissions also gives the stream each store's previous segment.
 //
 // # Storage
 //

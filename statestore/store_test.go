@@ -24,6 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // store is the method set shared by the Badger store and the fake.
 type store interface {
 	ApplyBatch(context.Context, []statestore.Update, []statestore.Offset) ([]statestore.Result, error)
+	Preview(context.Context, []statestore.Update) ([]statestore.Result, error)
 	Get(context.Context, string) (statestore.State, error)
 	Offsets(context.Context, string) (map[int32]int64, error)
 	Snapshot(context.Context, func(statestore.State) error) error
@@ -115,6 +116,30 @@ func TestApplyBatch(t *testing.T) {
 		}
 		if offs, _ := st.Offsets(ctx, "other"); len(offs) != 0 {
 			t.Errorf("Offsets(other) = %v; want empty", offs)
+		}
+	})
+}
+
+func TestPreviewMatchesApply(t *testing.T) {
+	implementations(t, func(t *testing.T, st store) {
+		ctx := context.Background()
+		if _, err := st.ApplyBatch(ctx, []statestore.Update{upd("a", 10, []statestore.NumValue{num("x", 1)})}, nil); err != nil {
+			t.Fatal(err)
+		}
+		batch := []statestore.Update{upd("a", 11, []statestore.NumValue{num("y", 2)}), upd("b", 5, nil, cat("c", "k")), del("a", 12), upd("a", 9, nil, cat("d", "z"))}
+		preview, err := st.Preview(ctx, batch)
+		if err != nil {
+			t.Fatalf("Preview error: %v", err)
+		}
+		if _, err := st.Get(ctx, "b"); !errors.Is(err, statestore.ErrNotFound) {
+			t.Fatalf("Preview wrote store b: Get error = %v", err)
+		}
+		applied, err := st.ApplyBatch(ctx, batch, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(applied, preview, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Preview differs from ApplyBatch (-apply +preview):\n%s", diff)
 		}
 	})
 }

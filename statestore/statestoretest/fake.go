@@ -50,9 +50,18 @@ func (s *Store) begin(ctx context.Context, method string) error {
 
 // ApplyBatch is statestore.Store.ApplyBatch.
 func (s *Store) ApplyBatch(ctx context.Context, updates []statestore.Update, offsets []statestore.Offset) ([]statestore.Result, error) {
+	return s.apply(ctx, "ApplyBatch", updates, offsets, true)
+}
+
+// Preview is statestore.Store.Preview.
+func (s *Store) Preview(ctx context.Context, updates []statestore.Update) ([]statestore.Result, error) {
+	return s.apply(ctx, "Preview", updates, nil, false)
+}
+
+func (s *Store) apply(ctx context.Context, method string, updates []statestore.Update, offsets []statestore.Offset, persist bool) ([]statestore.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.begin(ctx, "ApplyBatch"); err != nil {
+	if err := s.begin(ctx, method); err != nil {
 		return nil, err
 	}
 	for i := range updates {
@@ -66,12 +75,22 @@ func (s *Store) ApplyBatch(ctx context.Context, updates []statestore.Update, off
 		}
 	}
 	results := make([]statestore.Result, len(updates))
+	records := s.records
+	if !persist {
+		records = map[string]statestore.Record{}
+		for i := range updates {
+			records[updates[i].StoreID] = s.records[updates[i].StoreID]
+		}
+	}
 	for i := range updates {
-		rec, res := statestore.Merge(s.records[updates[i].StoreID], &updates[i])
-		s.records[updates[i].StoreID] = rec
+		rec, res := statestore.Merge(records[updates[i].StoreID], &updates[i])
+		records[updates[i].StoreID] = rec
 		res.State = clone(res.State)
 		res.Emission, res.HasEmission = s.emissions[updates[i].StoreID]
 		results[i] = res
+	}
+	if !persist {
+		return results, nil
 	}
 	for _, o := range offsets {
 		if s.offsets[o.Topic] == nil {
