@@ -51,12 +51,12 @@ func createTopic(ctx context.Context, t *testing.T, c *kafka.Client, topic strin
 	})
 }
 
-// closeWithin runs close, failing the test if it takes longer than d (kafka-go's Close has
+// closeWithin runs closeFn, failing the test if it takes longer than d (kafka-go's Close has
 // no deadline of its own).
-func closeWithin(t *testing.T, what string, d time.Duration, close func() error) {
+func closeWithin(t *testing.T, what string, d time.Duration, closeFn func() error) {
 	t.Helper()
 	done := make(chan error, 1)
-	go func() { done <- close() }()
+	go func() { done <- closeFn() }()
 	select {
 	case err := <-done:
 		if err != nil {

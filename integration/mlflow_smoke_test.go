@@ -40,7 +40,7 @@ func mlflowCall(ctx context.Context, t *testing.T, method, endpoint string, quer
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, u, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s %s: HTTP %d: %s", method, u, resp.StatusCode, b)

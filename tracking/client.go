@@ -176,7 +176,7 @@ func (c *Client) attempt(ctx context.Context, r request, op string) ([]byte, tim
 		}
 		return nil, 0, &retryable{err: err}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end or limit below; nothing to flush
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return nil, 0, &retryable{err: fmt.Errorf("reading the answer to %s: %w", op, err)}
@@ -208,7 +208,7 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	req, err := http.NewRequestWithContext(ctx, r.method, c.endpoint(r), body)
 	if err != nil {
 		if body != nil {
-			body.Close()
+			_ = body.Close() // never sent
 		}
 		return nil, fmt.Errorf("tracking: building %s %s: %w", r.method, r.path, err)
 	}

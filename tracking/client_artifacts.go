@@ -71,7 +71,7 @@ func (c *Client) upload(ctx context.Context, root string, f localFile) error {
 			}
 			st, err := fh.Stat()
 			if err != nil {
-				fh.Close()
+				_ = fh.Close() // read-only, unused
 				return nil, 0, fmt.Errorf("tracking: %w", err)
 			}
 			return fh, st.Size(), nil

@@ -68,7 +68,7 @@ func (f *fake) requests() []recorded {
 func reply(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body)
 }
 
 func mlflowError(w http.ResponseWriter, status int, code, msg string) {
@@ -195,7 +195,7 @@ const runJSON = `{"run":{"info":{"run_id":"abc123","experiment_id":"1","run_name
 	"start_time":1700000000123,"artifact_uri":"mlflow-artifacts:/1/abc123/artifacts"},"data":{}}}`
 
 func TestCreateRunRequest(t *testing.T) {
-	f, c := newFake(t, func(w http.ResponseWriter, r recorded) { reply(w, 200, runJSON) })
+	f, c := newFake(t, func(w http.ResponseWriter, _ recorded) { reply(w, 200, runJSON) })
 	start := time.UnixMilli(1700000000123)
 	info, err := c.CreateRun(context.Background(), "1", tracking.RunSpec{Name: "fit", StartTime: start,
 		Tags: map[string]string{"z": "last", tracking.TagParentRunID: "p1"}})
@@ -245,7 +245,7 @@ func TestLogBatchChunking(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, c := newFake(t, func(w http.ResponseWriter, r recorded) { reply(w, 200, `{}`) })
+			f, c := newFake(t, func(w http.ResponseWriter, _ recorded) { reply(w, 200, `{}`) })
 			var b tracking.Batch
 			for i := range tt.params {
 				b.Params = append(b.Params, tracking.Param{Key: "p" + itoa(i), Value: tt.paramValue})
@@ -299,7 +299,7 @@ func TestLogBatchChunking(t *testing.T) {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestLogBatchNonFiniteAndDefaults(t *testing.T) {
-	f, c := newFake(t, func(w http.ResponseWriter, r recorded) { reply(w, 200, `{}`) })
+	f, c := newFake(t, func(w http.ResponseWriter, _ recorded) { reply(w, 200, `{}`) })
 	before := time.Now().UnixMilli()
 	b := tracking.Batch{
 		Metrics: []tracking.Metric{{Key: "nan", Value: math.NaN()}, {Key: "inf", Value: math.Inf(1)}, {Key: "neg", Value: math.Inf(-1)}},
@@ -346,7 +346,7 @@ func TestLogBatchValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, c := newFake(t, func(w http.ResponseWriter, r recorded) { reply(w, 200, `{}`) })
+			f, c := newFake(t, func(w http.ResponseWriter, _ recorded) { reply(w, 200, `{}`) })
 			err := c.LogBatch(context.Background(), "run1", tt.batch)
 			if !errors.Is(err, tracking.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("LogBatch() = %v; want ErrInvalid mentioning %q", err, tt.want)
@@ -357,7 +357,7 @@ func TestLogBatchValidation(t *testing.T) {
 		})
 	}
 	// Unicode letters are word characters for MLflow (Python's \w), and so are ':' and ' '.
-	_, c := newFake(t, func(w http.ResponseWriter, r recorded) { reply(w, 200, `{}`) })
+	_, c := newFake(t, func(w http.ResponseWriter, _ recorded) { reply(w, 200, `{}`) })
 	ok := tracking.Batch{Params: []tracking.Param{{Key: "größe: m²/store 1", Value: long[:6000]}}}
 	if err := c.LogBatch(context.Background(), "run1", ok); err != nil {
 		t.Errorf("LogBatch(valid unicode key, 6000-char value) = %v", err)
@@ -393,7 +393,7 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			n := 0
-			f, c := newFake(t, func(w http.ResponseWriter, r recorded) {
+			f, c := newFake(t, func(w http.ResponseWriter, _ recorded) {
 				s := tt.statuses[min(n, len(tt.statuses)-1)]
 				n++
 				switch s {
@@ -403,7 +403,7 @@ func TestRetries(t *testing.T) {
 					mlflowError(w, 400, "INVALID_PARAMETER_VALUE", "bad")
 				case 404:
 					w.WriteHeader(404)
-					io.WriteString(w, "<html>Not Found</html>")
+					_, _ = io.WriteString(w, "<html>Not Found</html>")
 				case 500:
 					mlflowError(w, 500, "INTERNAL_ERROR", "boom")
 				default:
@@ -432,7 +432,9 @@ func TestUnreachableServerFailsFast(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
-	l.Close() // nothing listens there now
+	if err := l.Close(); err != nil { // nothing listens there now
+		t.Fatal(err)
+	}
 	cfg := tracking.DefaultConfig("http://" + addr)
 	cfg.RetryBackoff, cfg.MaxRetries = 10*time.Millisecond, 2
 	c, err := tracking.NewClient(cfg, nil)
@@ -451,7 +453,7 @@ func TestUnreachableServerFailsFast(t *testing.T) {
 
 func TestContextCancelStopsRetrying(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	f, c := newFake(t, func(w http.ResponseWriter, r recorded) {
+	f, c := newFake(t, func(w http.ResponseWriter, _ recorded) {
 		cancel()
 		w.WriteHeader(503)
 	})
@@ -501,9 +503,7 @@ func TestLogArtifactsUploadsTree(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{"manifest.json": "{}", "parts/a b.npz": "AB", "parts/deep/c#1.npz": "C"}
 	for rel, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(content), 0o644)
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(rel)), content)
 	}
 	f, c := newFake(t, func(w http.ResponseWriter, r recorded) {
 		if r.Method == http.MethodGet {
@@ -534,9 +534,9 @@ func TestLogArtifactsUploadsTree(t *testing.T) {
 
 func TestLogArtifactsErrors(t *testing.T) {
 	nonProxy := strings.Replace(runJSON, "mlflow-artifacts:/1/abc123/artifacts", "s3://bucket/1/abc123/artifacts", 1)
-	_, c := newFake(t, func(w http.ResponseWriter, r recorded) { reply(w, 200, nonProxy) })
+	_, c := newFake(t, func(w http.ResponseWriter, _ recorded) { reply(w, 200, nonProxy) })
 	file := filepath.Join(t.TempDir(), "f.txt")
-	os.WriteFile(file, []byte("x"), 0o644)
+	writeFile(t, file, "x")
 	if err := c.LogArtifacts(context.Background(), "abc123", file, ""); !errors.Is(err, tracking.ErrArtifactStore) {
 		t.Errorf("LogArtifacts to an s3 run = %v; want ErrArtifactStore", err)
 	}
@@ -605,7 +605,7 @@ func TestRegistry(t *testing.T) {
 }
 
 func TestRegistryValidation(t *testing.T) {
-	_, c := newFake(t, func(w http.ResponseWriter, r recorded) { t.Errorf("request sent: %s", r.Path) })
+	_, c := newFake(t, func(_ http.ResponseWriter, r recorded) { t.Errorf("request sent: %s", r.Path) })
 	ctx := context.Background()
 	for _, alias := range []string{"", "latest", "Latest", "v3", "a b", "a/b"} {
 		if err := c.SetAlias(ctx, "segm", alias, "1"); !errors.Is(err, tracking.ErrInvalid) {
@@ -630,7 +630,7 @@ func TestRegistryValidation(t *testing.T) {
 }
 
 func TestRunDecoding(t *testing.T) {
-	_, c := newFake(t, func(w http.ResponseWriter, r recorded) {
+	_, c := newFake(t, func(w http.ResponseWriter, _ recorded) {
 		reply(w, 200, `{"run":{"info":{"run_uuid":"abc123","experiment_id":"1","status":"FINISHED","start_time":"5","end_time":9},
 		"data":{"metrics":[{"key":"a","value":"NaN","timestamp":1,"step":0},{"key":"b","value":2.5,"timestamp":"3","step":"4"}],
 		"params":[{"key":"p","value":"1"}],"tags":[{"key":"t","value":"x"}]}}}`)
@@ -660,5 +660,16 @@ func TestErrorString(t *testing.T) {
 	}
 	if got := tracking.ErrNotFound.Error(); got != "tracking: RESOURCE_DOES_NOT_EXIST" {
 		t.Errorf("sentinel Error() = %q", got)
+	}
+}
+
+// writeFile creates p (and its directories) with content.
+func writeFile(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

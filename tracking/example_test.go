@@ -19,7 +19,7 @@ func ExampleFileStore() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	ctx := context.Background()
 
 	s, err := tracking.OpenFileStore(filepath.Join(dir, "mlruns"))

@@ -364,11 +364,11 @@ func writeFileAtomic(p string, data []byte) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			os.Remove(f.Name())
+			_ = os.Remove(f.Name()) // best effort: a leftover temp file is skipped by readers
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
-		f.Close()
+		_ = f.Close() // the write error is the one to report
 		return fmt.Errorf("tracking: writing %s: %w", p, err)
 	}
 	if err := f.Close(); err != nil {

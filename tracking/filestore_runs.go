@@ -208,7 +208,7 @@ func copyFile(src, dst string) (err error) {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read-only
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
@@ -218,11 +218,11 @@ func copyFile(src, dst string) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			os.Remove(out.Name())
+			_ = os.Remove(out.Name()) // best effort: a leftover temp file is skipped by readers
 		}
 	}()
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+		_ = out.Close() // the copy error is the one to report
 		return err
 	}
 	if err := out.Close(); err != nil {

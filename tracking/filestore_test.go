@@ -113,9 +113,8 @@ func TestFileStoreRunAndRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	bundle := filepath.Join(t.TempDir(), "bundle")
-	os.MkdirAll(filepath.Join(bundle, "parts"), 0o755)
-	os.WriteFile(filepath.Join(bundle, "manifest.json"), []byte("{}"), 0o644)
-	os.WriteFile(filepath.Join(bundle, "parts", "famd_model.npz"), []byte("PK"), 0o644)
+	writeFile(t, filepath.Join(bundle, "manifest.json"), "{}")
+	writeFile(t, filepath.Join(bundle, "parts", "famd_model.npz"), "PK")
 	if err := s.LogArtifacts(ctx, run.ID, bundle, "model"); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +197,7 @@ func TestFileStoreErrors(t *testing.T) {
 
 func TestOpenFileStoreOnFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "mlruns")
-	os.WriteFile(p, nil, 0o644)
+	writeFile(t, p, "")
 	if _, err := tracking.OpenFileStore(p); !errors.Is(err, tracking.ErrInvalid) {
 		t.Errorf("OpenFileStore(a file) = %v; want ErrInvalid", err)
 	}

@@ -33,8 +33,9 @@ func benchBatch(n int) tracking.Batch {
 // server that discards the body.
 func BenchmarkClientLogBatch(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, "{}")
+		if _, err := io.Copy(io.Discard, r.Body); err == nil {
+			_, _ = io.WriteString(w, "{}")
+		}
 	}))
 	defer srv.Close()
 	c, err := tracking.NewClient(tracking.DefaultConfig(srv.URL), nil)
