@@ -25,9 +25,10 @@ func (a *Assembler) addManifest(k ModelKey, m *ModelPublished) (*Bundle, error) 
 	if m.BundleSize > a.cfg.MaxBundleSize {
 		return nil, &FieldError{Record: rec, Field: "bundle_size", Reason: fmt.Sprintf("%d bytes exceeds the limit of %d", m.BundleSize, a.cfg.MaxBundleSize)}
 	}
-	// A newer manifest supersedes every earlier one of the model: compaction keeps only it.
+	// A newer manifest supersedes every other version of the model: compaction keeps only
+	// it. A repeated manifest of the same version keeps the chunks gathered so far.
 	for id, p := range a.pending {
-		if p.manifest != nil && p.manifest.ModelName == m.ModelName {
+		if p.manifest != nil && p.manifest.ModelName == m.ModelName && p.manifest.ModelVersion != m.ModelVersion {
 			a.drop(id)
 		}
 	}

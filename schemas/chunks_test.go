@@ -171,6 +171,24 @@ func TestAssembleSupersedeAndEvict(t *testing.T) {
 	}
 }
 
+func TestAssembleRepeatedManifest(t *testing.T) {
+	records := publish(t, "v1", randomBundle(rand.New(rand.NewPCG(7, 8)), 250), 100)
+	manifest := records[len(records)-1]
+	a := newAssembler(t, schemas.AssemblerConfig{})
+	// chunk 0, manifest, chunk 1, manifest again (a producer retry), chunk 2.
+	var got *schemas.Bundle
+	for _, rec := range []kv{records[0], manifest, records[1], manifest, records[2]} {
+		b, err := a.Add(context.Background(), rec.key, rec.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = b
+	}
+	if got == nil {
+		t.Fatal("a repeated manifest lost the chunks gathered before it")
+	}
+}
+
 func TestSplitBundleInline(t *testing.T) {
 	m, chunks, err := schemas.SplitBundle(schemas.ModelPublished{ModelName: "seg", ModelVersion: "v1", CreatedAt: 1, BundleFormat: "f"}, []byte("small"), 0)
 	if err != nil || len(chunks) != 0 || string(m.Bundle) != "small" || m.ChunkSize != 0 {
