@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -479,5 +482,70 @@ func closeStore(t testing.TB, st interface{ Close() error }) {
 	t.Helper()
 	if err := st.Close(); err != nil {
 		t.Errorf("Close error: %v", err)
+	}
+}
+
+func TestTombstoneTTL(t *testing.T) {
+	cfg := statestore.DefaultConfig("")
+	cfg.InMemory = true
+	cfg.TombstoneTTL = time.Second
+	st, err := statestore.Open(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore(t, st)
+	ctx := context.Background()
+	late := []statestore.Update{upd("a", 10, []statestore.NumValue{num("x", 1)})}
+	if _, err := st.ApplyBatch(ctx, []statestore.Update{upd("a", 20, []statestore.NumValue{num("x", 2)}), del("a", 30)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := st.ApplyBatch(ctx, late, nil); err != nil || res[0].Exists {
+		t.Fatalf("late update before the TTL = %+v, %v; want ignored", res, err)
+	}
+	// Badger expires entries at whole seconds: after at most 2 s the marker is gone and
+	// the documented trade-off applies: a late, older update brings the store back.
+	time.Sleep(2100 * time.Millisecond)
+	res, err := st.ApplyBatch(ctx, late, nil)
+	if err != nil || !res[0].Exists {
+		t.Fatalf("late update after the TTL = %+v, %v; want applied", res, err)
+	}
+}
+
+type recordingHandler struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "component" {
+			h.msgs = append(h.msgs, a.Value.String()+": "+r.Message)
+		}
+		return true
+	})
+	return nil
+}
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+func TestBadgerLogsToSlog(t *testing.T) {
+	h := &recordingHandler{}
+	st, err := statestore.Open(statestore.DefaultConfig(t.TempDir()), slog.New(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeStore(t, st)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.msgs) == 0 {
+		t.Fatal("Badger logged nothing through slog")
+	}
+	for _, m := range h.msgs {
+		if !strings.HasPrefix(m, "badger: ") || strings.HasSuffix(m, "\n") {
+			t.Errorf("log message %q; want component badger and no trailing newline", m)
+		}
 	}
 }
