@@ -6,7 +6,10 @@ PKGS    ?= ./...
 INTEGRATION_PKGS = $(shell grep -rlE --include='*_test.go' --exclude-dir=.git --exclude-dir=.cache \
 	--exclude-dir=testdata '^//go:build .*\bintegration\b' . | xargs -r -n1 dirname | sort -u)
 
-.PHONY: test test-unit test-integration test-integration-run vet fmt \
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT ?= $(or $(shell command -v golangci-lint),$(shell $(GO) env GOPATH)/bin/golangci-lint)
+
+.PHONY: test test-unit test-integration test-integration-run vet fmt lint \
 	services-up services-down services-status
 
 ## test: everything CI runs: vet, gofmt check, race-enabled unit tests, then the integration
@@ -35,6 +38,12 @@ vet:
 ## fmt: fail if any tracked Go file is not gofmt-formatted.
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## lint: golangci-lint with .golangci.yml (package boundaries, errorlint, revive, ...); installs
+## the pinned version from the Go module proxy if missing. Not part of `make test` yet.
+lint:
+	@test -x "$(GOLANGCI_LINT)" || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	$(GOLANGCI_LINT) run --build-tags integration $(PKGS)
 
 services-up:
 	scripts/test-services up
