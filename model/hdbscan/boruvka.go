@@ -17,18 +17,23 @@ type keyEdge struct {
 // Weights are compared as keys, a monotone image of hdbscan's mutual reachability
 // max(core_a, core_b, d/α): with α = 1 the key is the squared value (so no square root is
 // taken), otherwise the value itself. Every round finds, for each point, its nearest point
-// outside its component by (key, row) with a k-d tree search that skips nodes lying inside the
-// point's component, nodes farther than the best edge known for the component, and points
-// whose core distance alone exceeds it. A point's exact answer is kept while its neighbour
-// stays outside the component, so later rounds only search points whose neighbour was
-// absorbed. Each component then takes its smallest edge by (key, row inside, row outside), so
-// the tree does not depend on the number of workers.
+// outside its component by (key, row): from the k-nearest-neighbour table when that settles
+// it, otherwise with a k-d tree search that skips nodes lying inside the point's component,
+// nodes farther than the best edge known for the component (seeded from the neighbour table
+// before the round and lowered as searches go), and points whose core distance alone exceeds
+// it. A point's exact answer is kept while its neighbour stays outside the component, so only
+// points whose neighbour was absorbed search again. Each component then takes its smallest
+// edge by (key, row inside, row outside), so the tree does not depend on the number of
+// workers or on the order searches finish in.
 type boruvka struct {
 	t        *kdTree
 	alphaOne bool
 	alpha    float64
 	ck       []float64 // core key by tree position
 	minCk    []float64 // smallest core key per node
+	nbPos    []int32   // per position: neighbour table, as tree positions (−1 for own class)
+	nbKey    []float64 // per position: key of the edge to each neighbour
+	kn       int       // neighbours per position in nbPos
 	comp     []int32   // component (its root position) by tree position
 	nodeComp []int32   // component of every point of a node, or −1
 	best     []float64 // per position: best key found
@@ -38,23 +43,37 @@ type boruvka struct {
 	bound    []uint64  // per component root: float64 bits of the smallest known edge key
 	uf       []int32   // union-find parents over positions
 	rank     []uint8
-	leaves   []int32
 }
 
-func newBoruvka(t *kdTree, coreKey []float64, alpha float64) *boruvka {
+// newBoruvka prepares the search over tree t of m unique points (classes). coreKey holds
+// every class's core key; nb and nbRd are the neighbour table of every class (as classes,
+// −1 for none) with squared distances; kn is its width.
+func newBoruvka(t *kdTree, coreKey []float64, alpha float64, nb []int32, nbRd []float64, kn int) *boruvka {
 	m := t.n
 	b := &boruvka{
-		t: t, alpha: alpha, alphaOne: alpha == 1,
+		t: t, alpha: alpha, alphaOne: alpha == 1, kn: kn,
 		ck: make([]float64, m), minCk: make([]float64, len(t.nodes)),
+		nbPos: make([]int32, m*kn), nbKey: make([]float64, m*kn),
 		comp: make([]int32, m), nodeComp: make([]int32, len(t.nodes)),
 		best: make([]float64, m), bestQ: make([]int32, m), valid: make([]bool, m), fresh: make([]bool, m),
 		bound: make([]uint64, m), uf: make([]int32, m), rank: make([]uint8, m),
-		leaves: t.leafIDs(),
 	}
 	for p, r := range t.idx {
 		b.ck[p] = coreKey[r]
 		b.uf[p] = int32(p)
 		b.bestQ[p] = -1
+	}
+	for p, r := range t.idx {
+		for j := range kn {
+			c := nb[int(r)*kn+j]
+			if c < 0 {
+				b.nbPos[p*kn+j] = -1
+				continue
+			}
+			q := t.pos[c]
+			b.nbPos[p*kn+j] = q
+			b.nbKey[p*kn+j] = max(b.ck[p], b.ck[q], b.key(nbRd[int(r)*kn+j]))
+		}
 	}
 	for id := len(t.nodes) - 1; id >= 0; id-- {
 		nd := t.nodes[id]
@@ -92,18 +111,30 @@ func (b *boruvka) union(x, y int32) {
 	}
 }
 
+// key maps a squared distance to a key.
+func (b *boruvka) key(rd float64) float64 {
+	if b.alphaOne {
+		return rd
+	}
+	return math.Sqrt(rd) / b.alpha
+}
+
 // run returns the m−1 edges of the spanning tree, endpoints as rows of the tree's input.
-func (b *boruvka) run(workers int) []keyEdge {
+// exact reports, per position, that the neighbour table holds every point whose edge key
+// equals the point's core key (so the first round needs no search for it).
+func (b *boruvka) run(workers int, exact []bool) []keyEdge {
 	m := b.t.n
 	edges := make([]keyEdge, 0, max(m-1, 0))
+	b.firstRound(exact)
+	const grain = 1024
 	for len(edges) < m-1 {
 		b.prepareRound()
-		parallelFor(workers, len(b.leaves), 8, func(_, lo, hi int) {
-			var s boruvkaScratch
-			for _, q := range b.leaves[lo:hi] {
-				b.searchLeaf(int(q), &s)
+		parallelFor(workers, m, grain, func(_, lo, hi int) {
+			for p := lo; p < hi; p++ {
+				b.seedBound(int32(p))
 			}
 		})
+		b.searchRound(workers)
 		before := len(edges)
 		edges = b.merge(edges)
 		if len(edges) == before {
@@ -113,6 +144,27 @@ func (b *boruvka) run(workers int) []keyEdge {
 		}
 	}
 	return edges
+}
+
+// firstRound settles, from the neighbour table, every point whose smallest edge is its core
+// key: a neighbour q with core key at most the point's, at a key no larger. Among all such
+// points (all in the table when exact[p]) the lowest row wins.
+func (b *boruvka) firstRound(exact []bool) {
+	kn, idx := b.kn, b.t.idx
+	for p := range b.ck {
+		if !exact[p] {
+			continue
+		}
+		bq := int32(-1)
+		for j, q := range b.nbPos[p*kn : (p+1)*kn] {
+			if q >= 0 && b.nbKey[p*kn+j] == b.ck[p] && (bq < 0 || idx[q] < idx[bq]) {
+				bq = q
+			}
+		}
+		if bq >= 0 {
+			b.best[p], b.bestQ[p], b.valid[p] = b.ck[p], bq, true
+		}
+	}
 }
 
 // prepareRound labels components, marks uniform nodes, drops cached answers whose partner
@@ -154,6 +206,20 @@ func (b *boruvka) prepareRound() {
 	}
 }
 
+// seedBound lowers the bound of p's component with p's table edges leaving it.
+func (b *boruvka) seedBound(p int32) {
+	cp := b.comp[p]
+	v := math.Inf(1)
+	for j, q := range b.nbPos[int(p)*b.kn : int(p+1)*b.kn] {
+		if q >= 0 && b.comp[q] != cp {
+			v = min(v, b.nbKey[int(p)*b.kn+j])
+		}
+	}
+	if v < b.compBound(cp) {
+		b.lowerBound(cp, v)
+	}
+}
+
 // compBound reads the current bound of component c.
 func (b *boruvka) compBound(c int32) float64 {
 	return math.Float64frombits(atomic.LoadUint64(&b.bound[c]))
@@ -170,8 +236,76 @@ func (b *boruvka) lowerBound(c int32, v float64) {
 	}
 }
 
+// search finds the nearest point outside p's component by (key, row), within the bound of
+// p's component.
+func (b *boruvka) search(p int32, stack []nodeDist) []nodeDist {
+	t := b.t
+	d := t.d
+	cp, ckp := b.comp[p], b.ck[p]
+	best, bq := math.Inf(1), int32(-1)
+	cb := b.compBound(cp)
+	x := t.pts[int(p)*d : int(p+1)*d]
+	stack = append(stack[:0], nodeDist{0, b.childBound(x, ckp, cp, 0)})
+	for len(stack) > 0 {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		cb = b.compBound(cp)
+		bound := min(best, cb)
+		if top.rd > bound {
+			continue
+		}
+		id := int(top.id)
+		nd := t.nodes[id]
+		if nd.leaf() {
+			for q := nd.start; q < nd.end; q++ {
+				ckq := b.ck[q]
+				if ckq > bound || b.comp[q] == cp {
+					continue
+				}
+				k := max(ckp, ckq, b.key(rdist(x, t.pts[int(q)*d:int(q+1)*d])))
+				if k < best || (k == best && t.idx[q] < t.idx[bq]) {
+					best, bq = k, q
+					if k < cb {
+						b.lowerBound(cp, k)
+						cb = k
+					}
+					bound = min(best, cb)
+				}
+			}
+			continue
+		}
+		l, r := int(nd.left), int(nd.right)
+		ll, lr := b.childBound(x, ckp, cp, l), b.childBound(x, ckp, cp, r)
+		if ll <= lr {
+			stack = pushIfNotAbove(stack, nodeDist{int32(r), lr}, bound)
+			stack = pushIfNotAbove(stack, nodeDist{int32(l), ll}, bound)
+		} else {
+			stack = pushIfNotAbove(stack, nodeDist{int32(l), ll}, bound)
+			stack = pushIfNotAbove(stack, nodeDist{int32(r), lr}, bound)
+		}
+	}
+	b.best[p], b.bestQ[p] = best, bq
+	return stack
+}
+
+// childBound is a lower bound on the key of any edge from the point x (core key ckp, in
+// component cp) into node id, +Inf when the node lies inside the component.
+func (b *boruvka) childBound(x []float64, ckp float64, cp int32, id int) float64 {
+	if b.nodeComp[id] == cp {
+		return math.Inf(1)
+	}
+	return max(ckp, b.minCk[id], b.key(b.t.pointBoxRd(x, id)))
+}
+
+func pushIfNotAbove(stack []nodeDist, nd nodeDist, bound float64) []nodeDist {
+	if nd.rd <= bound {
+		stack = append(stack, nd)
+	}
+	return stack
+}
+
 // merge picks every component's smallest edge, adds those that join two components, and
-// marks which cached answers are exact.
+// marks which fresh answers are exact.
 func (b *boruvka) merge(edges []keyEdge) []keyEdge {
 	m := len(b.comp)
 	idx := b.t.idx
@@ -207,113 +341,203 @@ func (b *boruvka) merge(edges []keyEdge) []keyEdge {
 	return edges
 }
 
-type boruvkaScratch struct {
-	active []int32
-	stack  []nodeDist
+// Dual-tree traversal (March, Ram & Gray 2010): query nodes against reference nodes, pruning
+// a pair when both nodes lie inside one component or when the pair's lower bound exceeds the
+// query node's bound, the largest bound among its active points. The query tree is cut into
+// subtrees that workers take in turn; a point's best edge is written only by the worker that
+// owns its subtree, and component bounds are shared atomically, so the outcome (each
+// component's smallest edge by (key, row, row)) does not depend on scheduling.
+
+// roundState holds the per-round node data of the query tree.
+type roundState struct {
+	qBound []float64 // per node: largest bound of its active points (−Inf: none)
+	qMinCk []float64 // per node: smallest core key of its active points
+	active []bool    // per position
 }
 
-// searchLeaf searches the nearest point outside the component for every point of leaf q
-// that has no exact cached answer, walking the tree once for the whole leaf.
-func (b *boruvka) searchLeaf(q int, s *boruvkaScratch) {
-	nq := b.t.nodes[q]
-	s.active = s.active[:0]
-	minCk := math.Inf(1)
-	for p := nq.start; p < nq.end; p++ {
+// searchRound searches every active point: a point whose answer is not cached and whose
+// core key does not exceed its component's bound. When few points are active (the early
+// rounds, where most cached answers survive) each is searched on its own; otherwise the
+// dual-tree traversal shares the work of whole query nodes.
+func (b *boruvka) searchRound(workers int) {
+	t := b.t
+	rs := &roundState{
+		qBound: make([]float64, len(t.nodes)),
+		qMinCk: make([]float64, len(t.nodes)),
+		active: make([]bool, t.n),
+	}
+	count := 0
+	for p := range t.n {
 		if b.valid[p] {
 			continue
 		}
 		b.best[p], b.bestQ[p] = math.Inf(1), -1
-		if b.ck[p] > b.compBound(b.comp[p]) {
-			continue // every edge of p is longer than a known edge of its component
+		if b.ck[p] <= b.compBound(b.comp[p]) {
+			rs.active[p] = true
+			b.fresh[p] = true
+			count++
 		}
-		b.fresh[p] = true
-		s.active = append(s.active, p)
-		minCk = min(minCk, b.ck[p])
 	}
-	if len(s.active) == 0 {
+	if count < t.n/4 {
+		parallelFor(workers, t.n, 1024, func(_, lo, hi int) {
+			var stack []nodeDist
+			for p := lo; p < hi; p++ {
+				if rs.active[p] {
+					stack = b.search(int32(p), stack)
+				}
+			}
+		})
 		return
 	}
-	qComp := b.nodeComp[q]
-	qBound := b.activeBound(s.active)
-	s.stack = append(s.stack[:0], nodeDist{0, 0})
-	for len(s.stack) > 0 {
-		top := s.stack[len(s.stack)-1]
-		s.stack = s.stack[:len(s.stack)-1]
-		id := int(top.id)
-		if qComp >= 0 && b.nodeComp[id] == qComp {
-			continue
+	subtrees := t.subtrees(8 * max(workers, 1))
+	// Subtrees holding several components first: they hold the short edges between
+	// components, whose keys make the bounds tight for the rest.
+	mixed := subtrees[:0:0]
+	for _, q := range subtrees {
+		if b.nodeComp[q] < 0 {
+			mixed = append(mixed, q)
 		}
-		if max(minCk, b.minCk[id], b.key(top.rd)) > qBound {
-			continue
+	}
+	for _, q := range subtrees {
+		if b.nodeComp[q] >= 0 {
+			mixed = append(mixed, q)
 		}
-		nd := b.t.nodes[id]
-		if nd.leaf() {
-			b.scanLeaf(s.active, id)
-			qBound = b.activeBound(s.active)
-			continue
+	}
+	parallelFor(workers, len(mixed), 1, func(_, lo, hi int) {
+		for _, q := range mixed[lo:hi] {
+			b.initQueryBounds(rs, int(q))
+			b.traverse(rs, int(q), 0)
 		}
-		l, r := int(nd.left), int(nd.right)
-		dl, dr := boxRd(b.t, q, b.t, l), boxRd(b.t, q, b.t, r)
-		if dl <= dr {
-			s.stack = append(s.stack, nodeDist{int32(r), dr}, nodeDist{int32(l), dl})
+	})
+}
+
+// subtrees returns about count disjoint subtrees covering the tree (nodes at a fixed depth,
+// plus shallower leaves).
+func (t *kdTree) subtrees(count int) []int32 {
+	out := []int32{0}
+	for len(out) < count {
+		var next []int32
+		split := false
+		for _, id := range out {
+			nd := t.nodes[id]
+			if nd.leaf() {
+				next = append(next, id)
+				continue
+			}
+			next = append(next, nd.left, nd.right)
+			split = true
+		}
+		out = next
+		if !split {
+			break
+		}
+	}
+	return out
+}
+
+// initQueryBounds fills qBound and qMinCk bottom-up.
+func (b *boruvka) initQueryBounds(rs *roundState, id int) {
+	nd := b.t.nodes[id]
+	if nd.leaf() {
+		b.leafQueryBound(rs, id)
+		mc := math.Inf(1)
+		for p := nd.start; p < nd.end; p++ {
+			if rs.active[p] {
+				mc = min(mc, b.ck[p])
+			}
+		}
+		rs.qMinCk[id] = mc
+		return
+	}
+	b.initQueryBounds(rs, int(nd.left))
+	b.initQueryBounds(rs, int(nd.right))
+	rs.qBound[id] = max(rs.qBound[nd.left], rs.qBound[nd.right])
+	rs.qMinCk[id] = min(rs.qMinCk[nd.left], rs.qMinCk[nd.right])
+}
+
+// leafQueryBound recomputes a query leaf's bound from its active points.
+func (b *boruvka) leafQueryBound(rs *roundState, id int) {
+	nd := b.t.nodes[id]
+	v := math.Inf(-1)
+	for p := nd.start; p < nd.end; p++ {
+		if rs.active[p] {
+			v = max(v, min(b.best[p], b.compBound(b.comp[p])))
+		}
+	}
+	rs.qBound[id] = v
+}
+
+// traverse visits the pair (query node q, reference node r).
+func (b *boruvka) traverse(rs *roundState, q, r int) {
+	t := b.t
+	if rs.qBound[q] == math.Inf(-1) {
+		return
+	}
+	if c := b.nodeComp[q]; c >= 0 && b.nodeComp[r] == c {
+		return
+	}
+	if max(rs.qMinCk[q], b.minCk[r], b.key(boxRd(t, q, t, r))) > rs.qBound[q] {
+		return
+	}
+	nq, nr := t.nodes[q], t.nodes[r]
+	switch {
+	case nq.leaf() && nr.leaf():
+		b.scanPair(rs, q, r)
+		b.leafQueryBound(rs, q)
+	case nq.leaf() || (!nr.leaf() && nr.end-nr.start >= nq.end-nq.start):
+		l, rr := int(nr.left), int(nr.right)
+		if boxRd(t, q, t, l) <= boxRd(t, q, t, rr) {
+			b.traverse(rs, q, l)
+			b.traverse(rs, q, rr)
 		} else {
-			s.stack = append(s.stack, nodeDist{int32(l), dl}, nodeDist{int32(r), dr})
+			b.traverse(rs, q, rr)
+			b.traverse(rs, q, l)
 		}
+	default:
+		l, rr := int(nq.left), int(nq.right)
+		b.traverse(rs, l, r)
+		b.traverse(rs, rr, r)
+		rs.qBound[q] = max(rs.qBound[l], rs.qBound[rr])
 	}
 }
 
-// key maps a squared distance to a key.
-func (b *boruvka) key(rd float64) float64 {
-	if b.alphaOne {
-		return rd
-	}
-	return math.Sqrt(rd) / b.alpha
-}
-
-// activeBound is the largest bound of the active points: a node whose lower bound exceeds
-// it cannot improve any of them.
-func (b *boruvka) activeBound(active []int32) float64 {
-	v := 0.0
-	for _, p := range active {
-		v = max(v, min(b.best[p], b.compBound(b.comp[p])))
-	}
-	return v
-}
-
-// scanLeaf offers the points of leaf r to the active points.
-func (b *boruvka) scanLeaf(active []int32, r int) {
+// scanPair offers the points of reference leaf r to the active points of query leaf q.
+func (b *boruvka) scanPair(rs *roundState, q, r int) {
 	t := b.t
 	d := t.d
-	nr := t.nodes[r]
-	for _, p := range active {
+	nq, nr := t.nodes[q], t.nodes[r]
+	for p := nq.start; p < nq.end; p++ {
+		if !rs.active[p] {
+			continue
+		}
 		cp := b.comp[p]
 		cb := b.compBound(cp)
-		bound := min(b.best[p], cb)
+		best := b.best[p]
+		bound := min(best, cb)
 		ckp := b.ck[p]
-		if ckp > bound {
+		if ckp > bound || b.nodeComp[r] == cp {
 			continue
 		}
 		x := t.pts[int(p)*d : int(p+1)*d]
 		if b.key(t.pointBoxRd(x, r)) > bound {
 			continue
 		}
-		for q := nr.start; q < nr.end; q++ {
-			if b.comp[q] == cp {
+		bq := b.bestQ[p]
+		for j := nr.start; j < nr.end; j++ {
+			ckq := b.ck[j]
+			if ckq > bound || b.comp[j] == cp {
 				continue
 			}
-			ckq := b.ck[q]
-			if ckq > bound {
-				continue
-			}
-			k := max(ckp, ckq, b.key(rdist(x, t.pts[int(q)*d:int(q+1)*d])))
-			if k < b.best[p] || (k == b.best[p] && t.idx[q] < t.idx[b.bestQ[p]]) {
-				b.best[p], b.bestQ[p] = k, q
+			k := max(ckp, ckq, b.key(rdist(x, t.pts[int(j)*d:int(j+1)*d])))
+			if k < best || (k == best && t.idx[j] < t.idx[bq]) {
+				best, bq = k, j
 				if k < cb {
 					b.lowerBound(cp, k)
 					cb = k
 				}
-				bound = min(k, cb)
+				bound = min(best, cb)
 			}
 		}
+		b.best[p], b.bestQ[p] = best, bq
 	}
 }

@@ -77,11 +77,16 @@ func Cluster(ctx context.Context, x *mat.Dense, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	tree := buildKDTree(data, n, d, p.workers)
-	coreRd, predRd := kthDistances(tree, p.msFit+1, min(p.ms, n), p.workers)
+	kt := allKNN(tree, min(p.msFit+2, n), p.workers)
+	coreRd, predRd := make([]float64, n), make([]float64, n)
+	for i := range n {
+		rd := kt.dists(i)
+		coreRd[i], predRd[i] = rd[p.msFit], rd[min(p.ms, n)-1]
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	mst, err := spanningTree(ctx, data, n, d, tree, coreRd, p)
+	mst, err := spanningTree(ctx, data, n, d, tree, kt, coreRd, p)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +135,7 @@ func rowMajor(x *mat.Dense) ([]float64, error) {
 
 // spanningTree returns hdbscan's Prim's spanning tree of the mutual reachability graph, in
 // Prim's order, computed as described in prim.go.
-func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, coreRd []float64, p params) ([]Edge, error) {
+func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, kt *knnTable, coreRd []float64, p params) ([]Edge, error) {
 	cls := findClasses(data, n, d)
 	m := cls.count()
 	ut := tree
@@ -153,7 +158,8 @@ func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, c
 	}
 	var classMST []Edge
 	if m > 1 {
-		for _, e := range newBoruvka(ut, coreKey, p.alpha).run(p.workers) {
+		b, exact := classBoruvka(cls, ut, kt, coreKey, p)
+		for _, e := range b.run(p.workers, exact) {
 			w := e.key
 			if p.alphaIsOne {
 				w = math.Sqrt(w)
@@ -164,6 +170,32 @@ func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, c
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	g := buildTightGraph(cls, ut, coreW, classMST, p.alpha, p.workers)
+	g := buildTightGraph(cls, ut, kt, coreW, classMST, p.alpha, p.workers)
 	return primOrder(cls, coreW, g), nil
+}
+
+// classBoruvka sets up Borůvka over the classes with the neighbour table translated to
+// classes. exact marks the classes whose table holds every point at a distance up to their
+// core distance (with α = 1), which lets the first round skip their search.
+func classBoruvka(cls *classes, ut *kdTree, kt *knnTable, coreKey []float64, p params) (*boruvka, []bool) {
+	m, kn := cls.count(), kt.k
+	nb, nbRd := make([]int32, m*kn), make([]float64, m*kn)
+	for c := range m {
+		r := int(cls.rep(c))
+		for j, q := range kt.rows(r) {
+			nb[c*kn+j], nbRd[c*kn+j] = cls.of[q], kt.dists(r)[j]
+			if cls.of[q] == int32(c) {
+				nb[c*kn+j] = -1
+			}
+		}
+	}
+	b := newBoruvka(ut, coreKey, p.alpha, nb, nbRd, kn)
+	exact := make([]bool, m)
+	if p.alphaIsOne {
+		for pos, c := range ut.idx {
+			rd := kt.dists(int(cls.rep(int(c))))
+			exact[pos] = kn == len(cls.of) || rd[kn-1] > rd[p.msFit]
+		}
+	}
+	return b, exact
 }

@@ -2,125 +2,107 @@ package hdbscan
 
 import (
 	"math"
-	"sort"
 )
 
-// kthDistances returns, for every row, the squared distance to its k1-th and k2-th nearest
-// points counting the point itself (1 ≤ k2 ≤ k1 ≤ n): exact k-nearest-neighbour distances as
-// scikit-learn's KDTree.query(X, k)[0][:, k−1] (squared). The tree is walked once per leaf of
-// query points, pruning a node when its box is at least as far as every query point's current
-// k1-th distance (ties cannot change a k-th distance, so duplicate points are cheap).
-func kthDistances(t *kdTree, k1, k2, workers int) (rd1, rd2 []float64) {
-	rd1, rd2 = make([]float64, t.n), make([]float64, t.n)
-	leaves := t.leafIDs()
-	parallelFor(workers, len(leaves), 4, func(_, lo, hi int) {
-		s := newKNNLeafScratch(k1)
-		for _, q := range leaves[lo:hi] {
-			s.queryLeaf(t, int(q), k1)
-			nd := t.nodes[q]
-			for i := range int(nd.end - nd.start) {
-				best := s.best[i*k1 : (i+1)*k1]
-				row := t.idx[int(nd.start)+i]
-				rd1[row], rd2[row] = best[k1-1], best[k2-1]
-			}
+// knnTable holds, for every row, its k nearest rows (the row itself included) with their
+// squared distances, ascending; rows at equal distance come in no particular order. As
+// scikit-learn's KDTree.query(X, k), so rd[row·k + j] squared is the j-th distance it reports.
+type knnTable struct {
+	k  int
+	rd []float64 // n×k
+	nb []int32   // n×k rows
+}
+
+func (kt *knnTable) dists(row int) []float64 { return kt.rd[row*kt.k : (row+1)*kt.k] }
+func (kt *knnTable) rows(row int) []int32    { return kt.nb[row*kt.k : (row+1)*kt.k] }
+
+// allKNN finds the k nearest rows of every row (1 ≤ k ≤ n) with one k-d tree search per
+// point, started from the point's own leaf. A node is skipped when its box is at least as
+// far as the current k-th distance: ties cannot change any k-th distance, so duplicate
+// points cost nothing extra.
+func allKNN(t *kdTree, k, workers int) *knnTable {
+	kt := &knnTable{k: k, rd: make([]float64, t.n*k), nb: make([]int32, t.n*k)}
+	parallelFor(workers, t.n, 2048, func(_, lo, hi int) {
+		var stack []nodeDist
+		for p := lo; p < hi; p++ {
+			row := t.idx[p]
+			stack = t.knnPoint(p, kt.rd[int(row)*k:int(row+1)*k], kt.nb[int(row)*k:int(row+1)*k], stack)
 		}
 	})
-	return rd1, rd2
+	return kt
 }
 
-// leafIDs lists the leaves in tree order.
-func (t *kdTree) leafIDs() []int32 {
-	var out []int32
-	for id := range t.nodes {
-		if t.nodes[id].leaf() {
-			out = append(out, int32(id))
+// knnPoint fills rd and nb (length k) with the k nearest points to the point at tree
+// position p, ascending.
+func (t *kdTree) knnPoint(p int, rd []float64, nb []int32, stack []nodeDist) []nodeDist {
+	d := t.d
+	x := t.pts[p*d : (p+1)*d]
+	k := len(rd)
+	for i := range rd {
+		rd[i], nb[i] = math.Inf(1), -1
+	}
+	offer := func(lo, hi int32) {
+		for j := lo; j < hi; j++ {
+			v := rdist(x, t.pts[int(j)*d:int(j+1)*d])
+			if v >= rd[k-1] {
+				continue
+			}
+			i := k - 1
+			for i > 0 && rd[i-1] > v {
+				rd[i], nb[i] = rd[i-1], nb[i-1]
+				i--
+			}
+			rd[i], nb[i] = v, t.idx[j]
 		}
 	}
-	return out
-}
-
-type knnLeafScratch struct {
-	best  []float64 // leafSize×k sorted squared distances
-	stack []nodeDist
-}
-
-type nodeDist struct {
-	id int32
-	rd float64
-}
-
-func newKNNLeafScratch(k int) *knnLeafScratch {
-	return &knnLeafScratch{best: make([]float64, leafSize*k)}
-}
-
-// queryLeaf fills s.best with the k smallest squared distances of every point of leaf q.
-func (s *knnLeafScratch) queryLeaf(t *kdTree, q, k int) {
-	nq := t.nodes[q]
-	m := int(nq.end - nq.start)
-	best := s.best[:m*k]
-	for i := range best {
-		best[i] = math.Inf(1)
-	}
-	s.scanLeaf(t, q, q, k)
-	bound := s.leafBound(m, k)
-	s.stack = append(s.stack[:0], nodeDist{0, 0})
-	for len(s.stack) > 0 {
-		top := s.stack[len(s.stack)-1]
-		s.stack = s.stack[:len(s.stack)-1]
-		if top.rd >= bound || int(top.id) == q {
+	own := t.leafOf(p)
+	offer(t.nodes[own].start, t.nodes[own].end)
+	stack = append(stack[:0], nodeDist{0, 0})
+	for len(stack) > 0 {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if top.rd >= rd[k-1] || int(top.id) == own {
 			continue
 		}
 		nd := t.nodes[top.id]
 		if nd.leaf() {
-			s.scanLeaf(t, q, int(top.id), k)
-			bound = s.leafBound(m, k)
+			offer(nd.start, nd.end)
 			continue
 		}
 		l, r := int(nd.left), int(nd.right)
-		dl, dr := boxRd(t, q, t, l), boxRd(t, q, t, r)
+		dl, dr := t.pointBoxRd(x, l), t.pointBoxRd(x, r)
 		if dl <= dr {
-			s.stack = append(s.stack, nodeDist{int32(r), dr}, nodeDist{int32(l), dl})
+			stack = pushIfBelow(stack, nodeDist{int32(r), dr}, rd[k-1])
+			stack = pushIfBelow(stack, nodeDist{int32(l), dl}, rd[k-1])
 		} else {
-			s.stack = append(s.stack, nodeDist{int32(l), dl}, nodeDist{int32(r), dr})
+			stack = pushIfBelow(stack, nodeDist{int32(l), dl}, rd[k-1])
+			stack = pushIfBelow(stack, nodeDist{int32(r), dr}, rd[k-1])
 		}
 	}
+	return stack
 }
 
-func (s *knnLeafScratch) leafBound(m, k int) float64 {
-	b := 0.0
-	for i := range m {
-		b = max(b, s.best[i*k+k-1])
+func pushIfBelow(stack []nodeDist, nd nodeDist, bound float64) []nodeDist {
+	if nd.rd < bound {
+		stack = append(stack, nd)
 	}
-	return b
+	return stack
 }
 
-// scanLeaf offers every point of leaf r to every point of leaf q.
-func (s *knnLeafScratch) scanLeaf(t *kdTree, q, r, k int) {
-	d := t.d
-	nq, nr := t.nodes[q], t.nodes[r]
-	for i := range int(nq.end - nq.start) {
-		p := int(nq.start) + i
-		x := t.pts[p*d : (p+1)*d]
-		best := s.best[i*k : (i+1)*k]
-		kth := best[k-1]
-		if q != r && t.pointBoxRd(x, r) >= kth {
-			continue
+// leafOf is the leaf holding tree position p.
+func (t *kdTree) leafOf(p int) int {
+	id := 0
+	for {
+		nd := &t.nodes[id]
+		if nd.leaf() {
+			return id
 		}
-		for j := int(nr.start); j < int(nr.end); j++ {
-			v := rdist(x, t.pts[j*d:(j+1)*d])
-			if v < kth {
-				insertSorted(best, v)
-				kth = best[k-1]
-			}
+		if int32(p) < t.nodes[nd.left].end {
+			id = int(nd.left)
+		} else {
+			id = int(nd.right)
 		}
 	}
-}
-
-// insertSorted inserts v into the ascending slice best, dropping its last element.
-func insertSorted(best []float64, v float64) {
-	i := sort.SearchFloat64s(best, v)
-	copy(best[i+1:], best[i:len(best)-1])
-	best[i] = v
 }
 
 // neighbor is a training point found by a k-nearest-neighbour query.
@@ -129,9 +111,15 @@ type neighbor struct {
 	row int32
 }
 
-// less orders neighbours by distance, then by row: the tie rule of every query here.
+// less orders neighbours by distance, then by row: the tie rule of prediction queries.
 func (a neighbor) less(b neighbor) bool {
 	return a.rd < b.rd || (a.rd == b.rd && a.row < b.row)
+}
+
+// nodeDist is a tree node with a lower bound on the squared distance to it.
+type nodeDist struct {
+	id int32
+	rd float64
 }
 
 // knnQuery returns the k nearest points of t to x ordered by (distance, row), in out (which

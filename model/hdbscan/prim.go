@@ -29,7 +29,10 @@ type tightGraph struct {
 }
 
 // buildTightGraph collects the spanning-tree edges and the core-distance ties as class edges.
-func buildTightGraph(cls *classes, t *kdTree, coreW []float64, mst []Edge, alpha float64, workers int) *tightGraph {
+// The ties of class k are the classes within its core distance (scaled by α) whose core
+// distance is at most k's; they come from the neighbour table kt when it provably holds all
+// of them, otherwise from a range query on the class tree t.
+func buildTightGraph(cls *classes, t *kdTree, kt *knnTable, coreW []float64, mst []Edge, alpha float64, workers int) *tightGraph {
 	m := cls.count()
 	weights := make(map[float64]struct{}, len(mst))
 	for _, e := range mst {
@@ -47,6 +50,15 @@ func buildTightGraph(cls *classes, t *kdTree, coreW []float64, mst []Edge, alpha
 				continue
 			}
 			x := t.pts[int(t.posOf(int32(k)))*t.d:][:t.d]
+			rows, rds := kt.rows(int(cls.rep(k))), kt.dists(int(cls.rep(k)))
+			if kt.k == len(cls.of) || math.Sqrt(rds[kt.k-1])/alpha > c {
+				for j, r := range rows {
+					if l := cls.of[r]; int(l) != k && coreW[l] <= c && math.Sqrt(rds[j])/alpha <= c {
+						out = append(out, Edge{int32(k), l, c})
+					}
+				}
+				continue
+			}
 			r := c * alpha
 			found, stack = t.rangeQuery(x, r*r*(1+1e-9), found[:0], stack)
 			for _, l := range found {
