@@ -9,6 +9,10 @@
 //   - [FileStore] writes the same records into a local mlruns/ directory in MLflow's file-store
 //     layout, so that MLflow's own client and UI can read them without a server.
 //
+// [Open] picks one from a tracking URI (http(s):// → Client, file:// or a path → FileStore),
+// and [ConfigFromEnv] reads MLflow's standard environment variables through a getenv
+// function that the cmd layer passes in.
+//
 // The REST API is described in MLflow's "REST API" reference
 // (https://mlflow.org/docs/latest/api_reference/rest-api.html); the file-store layout is the one
 // written by mlflow.store.tracking.file_store.FileStore and
