@@ -29,24 +29,9 @@ func BenchmarkGet(b *testing.B) {
 // BenchmarkApplyBatch applies batches of 500 partial updates over 10k existing stores, with
 // the offset write, as the stream does per poll.
 func BenchmarkApplyBatch(b *testing.B) {
-	for _, disk := range []bool{false, true} {
-		name := "memory"
-		if disk {
-			name = "disk-nosync"
-		}
-		b.Run(name+"/500", func(b *testing.B) {
-			var st *statestore.Store
-			if disk {
-				cfg := statestore.DefaultConfig(b.TempDir())
-				cfg.SyncWrites = false
-				var err error
-				if st, err = statestore.Open(cfg, nil); err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { closeStore(b, st) })
-			} else {
-				st = openMem(b)
-			}
+	for _, mode := range []string{"memory", "disk-nosync", "disk-sync"} {
+		b.Run(mode+"/500", func(b *testing.B) {
+			st := openMode(b, mode)
 			fill(b, st, 10_000)
 			batches := make([][]statestore.Update, 64)
 			for j := range batches {
@@ -67,6 +52,21 @@ func BenchmarkApplyBatch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// openMode opens an in-memory store, or one on disk with or without fsync per batch.
+func openMode(b *testing.B, mode string) *statestore.Store {
+	if mode == "memory" {
+		return openMem(b)
+	}
+	cfg := statestore.DefaultConfig(b.TempDir())
+	cfg.SyncWrites = mode == "disk-sync"
+	st, err := statestore.Open(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { closeStore(b, st) })
+	return st
 }
 
 func BenchmarkSnapshot(b *testing.B) {
