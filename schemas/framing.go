@@ -13,15 +13,20 @@ import (
 // little-endian CRC-64-AVRO fingerprint of the writer schema's Parsing Canonical Form and the
 // body. Both identify their writer schema, so a [Decoder] accepts either.
 const (
+	// ConfluentHeaderSize is the size of the Confluent header: magic byte and schema id.
+	ConfluentHeaderSize = 5
+	// SingleObjectHeaderSize is the size of the single-object header: marker and fingerprint.
+	SingleObjectHeaderSize = 10
+
 	confluentMagic  = 0x00
-	confluentHeader = 5
-	soeHeader       = 10
+	confluentHeader = ConfluentHeaderSize
+	soeHeader       = SingleObjectHeaderSize
 )
 
 // SingleObjectHeader returns the single-object header of a schema version: C3 01 and its
 // fingerprint.
-func SingleObjectHeader(s Schema) [soeHeader]byte {
-	var h [soeHeader]byte
+func SingleObjectHeader(s Schema) [SingleObjectHeaderSize]byte {
+	var h [SingleObjectHeaderSize]byte
 	h[0], h[1] = 0xC3, 0x01
 	binary.LittleEndian.PutUint64(h[2:], s.Fingerprint)
 	return h
