@@ -18,9 +18,13 @@ type Classifier struct {
 	nFeatures int
 
 	// The trees in one flat layout: tree t's nodes are nodes[roots[t]:roots[t+1]] (the last
-	// tree ends at len(nodes)), with global child indices; leaves index vclass and vprob.
+	// tree ends at len(nodes)), with global child indices. A leaf is a self-loop (both
+	// children itself, threshold +Inf), so a walk can step branch-free until it stops
+	// moving; node i's class entries are vclass[voff[i]:voff[i+1]] and vprob[…] (empty for
+	// internal nodes).
 	roots  []int32
-	nodes  []node
+	nodes  []walkNode
+	voff   []int32
 	vclass []int32
 	vprob  []float64
 
@@ -140,7 +144,8 @@ func assemble(ds *dataset, trees []*tree) (*Classifier, error) {
 		classes:   ds.classes,
 		nFeatures: ds.d,
 		roots:     make([]int32, 0, len(trees)),
-		nodes:     make([]node, 0, nNodes),
+		nodes:     make([]walkNode, 0, nNodes),
+		voff:      make([]int32, 1, nNodes+1),
 		vclass:    make([]int32, 0, nValues),
 		vprob:     make([]float64, 0, nValues),
 	}
@@ -151,22 +156,33 @@ func assemble(ds *dataset, trees []*tree) (*Classifier, error) {
 	return c, nil
 }
 
-// appendTree adds a tree given with tree-local indices.
+// appendTree adds a tree given in the builder's form (tree-local indices, leaves marked by
+// leafFeature with their class-entry range in left and right).
 func (c *Classifier) appendTree(nodes []node, vclass []int32, vprob []float64) {
-	off, voff := int32(len(c.nodes)), int32(len(c.vclass))
+	off, vbase := int32(len(c.nodes)), c.voff[len(c.voff)-1]
 	c.roots = append(c.roots, off)
-	for _, nd := range nodes {
+	for i, nd := range nodes {
+		g := off + int32(i)
 		if nd.feature == leafFeature {
-			nd.left += voff
-			nd.right += voff
-		} else {
-			nd.left += off
-			nd.right += off
+			c.nodes = append(c.nodes, leafNode(g))
+			c.voff = append(c.voff, vbase+nd.right)
+			continue
 		}
-		c.nodes = append(c.nodes, nd)
+		c.nodes = append(c.nodes, splitNode(nd, off))
+		c.voff = append(c.voff, c.voff[len(c.voff)-1])
 	}
 	c.vclass = append(c.vclass, vclass...)
 	c.vprob = append(c.vprob, vprob...)
+}
+
+// leafNode returns the self-loop that stands for leaf i in a Classifier.
+func leafNode(i int32) walkNode {
+	return walkNode{key: leafKey, left: i, right: i}
+}
+
+// splitNode converts an internal node with children local to a tree starting at off.
+func splitNode(nd node, off int32) walkNode {
+	return walkNode{key: sortKey(nd.thr), feature: nd.feature, left: nd.left + off, right: nd.right + off}
 }
 
 // meanImportance is scikit-learn's feature_importances_: the mean of the per-tree
@@ -210,8 +226,9 @@ func (c *Classifier) NumFeatures() int { return c.nFeatures }
 func (c *Classifier) NumTrees() int { return len(c.roots) }
 
 // Size returns the total number of nodes (internal nodes and leaves) over all trees, the
-// model's complexity. Prediction memory is 16 bytes a node plus 12 bytes a stored leaf
-// class fraction; the serialized form is about the same.
+// model's complexity. Prediction memory is 20 bytes a node plus 12 bytes a stored leaf
+// class fraction (leaves store only their non-zero fractions); the serialized form is
+// about the same.
 func (c *Classifier) Size() int { return len(c.nodes) }
 
 // FeatureImportances returns the impurity-based (mean decrease in Gini impurity)

@@ -385,3 +385,31 @@ func TestPredictProbaPanics(t *testing.T) {
 }
 
 func nan() float64 { return math.NaN() }
+
+// TestPredictSpecialValues: values compare as float32 (x <= threshold goes left), NaN goes
+// right, infinities go to their side, and −0 equals +0.
+func TestPredictSpecialValues(t *testing.T) {
+	x := col(-2, -1, 1, 2) // split at 0
+	c := train(t, x, []int{0, 0, 1, 1}, forest.Config{NEstimators: 1, NoBootstrap: true})
+	tests := []struct {
+		v    float64
+		want int
+	}{
+		{math.NaN(), 1},
+		{math.Inf(1), 1},
+		{math.Inf(-1), 0},
+		{0, 0},
+		{math.Copysign(0, -1), 0},
+		{1e-46, 0}, // rounds to float32 +0, which is <= the threshold 0
+		{1e-44, 1}, // a float32 subnormal above 0
+		{-1e300, 0},
+		{1e300, 1}, // +Inf as float32
+	}
+	for _, tt := range tests {
+		if got := c.Predict([]float64{tt.v}); got != tt.want {
+			t.Errorf("Predict(%v) = %d; want %d", tt.v, got, tt.want)
+		}
+	}
+}
+
+func col(v ...float64) *mat.Dense { return mat.NewDense(len(v), 1, v) }

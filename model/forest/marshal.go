@@ -69,13 +69,12 @@ func (c *Classifier) MarshalBinary() ([]byte, error) {
 		lo, hi := offsets[t], offsets[t+1]
 		for i := lo; i < hi; i++ {
 			nd := c.nodes[i]
-			feature[i], thr[i] = nd.feature, nd.thr
-			voff[i+1] = voff[i]
-			if nd.feature == leafFeature {
-				left[i], right[i] = -1, -1
-				voff[i+1] += int64(nd.right - nd.left)
+			voff[i+1] = int64(c.voff[i+1])
+			if nd.left == int32(i) {
+				feature[i], left[i], right[i] = leafFeature, -1, -1
 				continue
 			}
+			feature[i], thr[i] = nd.feature, fromOrderedBits(nd.key)
 			left[i], right[i] = nd.left-int32(lo), nd.right-int32(lo)
 		}
 	}
@@ -313,7 +312,8 @@ func (a *arrays) classifier(h header) *Classifier {
 		classes:     make([]int, h.NClasses),
 		nFeatures:   h.NFeatures,
 		roots:       make([]int32, h.NTrees),
-		nodes:       make([]node, h.NNodes),
+		nodes:       make([]walkNode, h.NNodes),
+		voff:        make([]int32, h.NNodes+1),
 		vclass:      a.vclass,
 		vprob:       a.vprob,
 		importances: a.importances,
@@ -322,15 +322,18 @@ func (a *arrays) classifier(h header) *Classifier {
 	for k, v := range a.classes {
 		c.classes[k] = int(v)
 	}
+	for i, v := range a.voff {
+		c.voff[i] = int32(v)
+	}
 	for t := range h.NTrees {
 		lo, hi := a.offsets[t], a.offsets[t+1]
 		c.roots[t] = int32(lo)
 		for i := lo; i < hi; i++ {
 			if a.feature[i] == leafFeature {
-				c.nodes[i] = node{feature: leafFeature, left: int32(a.voff[i]), right: int32(a.voff[i+1])}
+				c.nodes[i] = leafNode(int32(i))
 				continue
 			}
-			c.nodes[i] = node{thr: a.thr[i], feature: a.feature[i], left: a.left[i] + int32(lo), right: a.right[i] + int32(lo)}
+			c.nodes[i] = splitNode(node{thr: a.thr[i], feature: a.feature[i], left: a.left[i], right: a.right[i]}, int32(lo))
 		}
 	}
 	if h.OOBScore != nil {

@@ -11,27 +11,136 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// leaf returns the leaf of the tree rooted at root that row falls into.
-func (c *Classifier) leaf(root int32, row []float64) *node {
-	nodes := c.nodes
-	n := &nodes[root]
-	for n.feature >= 0 {
-		if float32(row[n.feature]) <= n.thr {
-			n = &nodes[n.left]
-		} else {
-			n = &nodes[n.right]
-		}
-	}
-	return n
+// walkNode is a node of a Classifier's trees. Thresholds and row values are compared as
+// sort keys (see sortKey), integers whose difference decides the turn without a branch. A
+// leaf is a self-loop: key leafKey sends every row left, to itself.
+type walkNode struct {
+	key     uint32 // sortKey(threshold): a row goes left iff sortKey(x[feature]) <= key
+	feature int32
+	left    int32
+	right   int32
 }
 
-// addLeaf adds the class distribution of leaf n to dst.
-func (c *Classifier) addLeaf(dst []float64, n *node) {
-	vc, vp := c.vclass[n.left:n.right], c.vprob[n.left:n.right]
+// leafKey is the key of a leaf; no row value has a larger key.
+const leafKey = math.MaxUint32
+
+// sortKey maps a float32 to a uint32 whose unsigned order is the float order, with −0 and
+// +0 one key and NaN after +Inf (so NaN goes right at every split, as x <= t is false).
+func sortKey(v float32) uint32 {
+	if v != v {
+		return math.MaxUint32 - 1
+	}
+	if v == 0 {
+		v = 0 // −0 → +0
+	}
+	return orderedBits(v)
+}
+
+// rowKeys writes the sort keys of row's float32 values into keys.
+func rowKeys(keys []uint32, row []float64) {
+	for j, v := range row {
+		keys[j] = sortKey(float32(v))
+	}
+}
+
+// step returns the child of node i that a row with the given keys goes to (i itself at a
+// leaf). It selects with arithmetic rather than a branch: a walk's turns are random, so a
+// branch would be mispredicted half the time.
+func step(nodes []walkNode, i int32, keys []uint32) int32 {
+	n := &nodes[i]
+	right := int32((int64(n.key) - int64(keys[n.feature])) >> 63) // −1 goes right, 0 left
+	return n.left ^ ((n.left ^ n.right) & right)
+}
+
+// leaf returns the leaf of the tree rooted at root that the row falls into.
+func (c *Classifier) leaf(root int32, keys []uint32) int32 {
+	nodes := c.nodes
+	for i := root; ; {
+		next := step(nodes, i, keys)
+		if next == i {
+			return i
+		}
+		i = next
+	}
+}
+
+// addLeaf adds the class distribution of leaf i to dst.
+func (c *Classifier) addLeaf(dst []float64, i int32) {
+	lo, hi := c.voff[i], c.voff[i+1]
+	vc, vp := c.vclass[lo:hi], c.vprob[lo:hi]
 	for k, cl := range vc {
 		dst[cl] += vp[k]
 	}
 }
+
+// lanes is the number of walks interleaved in lockstep.
+const lanes = 8
+
+// accumulate adds every tree's leaf distribution for a row to dst, in tree order. It walks
+// lanes trees at a time in lockstep until none of them moves: the walks are independent
+// chains of dependent loads, so interleaving them keeps several loads in flight at once.
+func (c *Classifier) accumulate(dst []float64, keys []uint32) {
+	nodes, roots := c.nodes, c.roots
+	t := 0
+	for ; t+lanes <= len(roots); t += lanes {
+		r := roots[t : t+lanes : t+lanes]
+		a0, a1, a2, a3, a4, a5, a6, a7 := r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+		for {
+			n0, n1 := step(nodes, a0, keys), step(nodes, a1, keys)
+			n2, n3 := step(nodes, a2, keys), step(nodes, a3, keys)
+			n4, n5 := step(nodes, a4, keys), step(nodes, a5, keys)
+			n6, n7 := step(nodes, a6, keys), step(nodes, a7, keys)
+			moved := (n0 ^ a0) | (n1 ^ a1) | (n2 ^ a2) | (n3 ^ a3) | (n4 ^ a4) | (n5 ^ a5) | (n6 ^ a6) | (n7 ^ a7)
+			a0, a1, a2, a3, a4, a5, a6, a7 = n0, n1, n2, n3, n4, n5, n6, n7
+			if moved == 0 {
+				break
+			}
+		}
+		for _, i := range [lanes]int32{a0, a1, a2, a3, a4, a5, a6, a7} {
+			c.addLeaf(dst, i)
+		}
+	}
+	for ; t < len(roots); t++ {
+		c.addLeaf(dst, c.leaf(roots[t], keys))
+	}
+}
+
+// accumulateRows adds the leaf distributions of every row (given by its keys) to dst, k
+// values a row. Tree by tree, it walks lanes rows at a time in lockstep and adds the
+// leaves in tree order, so every row gets exactly the sums accumulate computes.
+func (c *Classifier) accumulateRows(dst []float64, k int, rows [][]uint32) {
+	nodes := c.nodes
+	for _, root := range c.roots {
+		i := 0
+		for ; i+lanes <= len(rows); i += lanes {
+			r := rows[i : i+lanes : i+lanes]
+			a0, a1, a2, a3, a4, a5, a6, a7 := root, root, root, root, root, root, root, root
+			for {
+				n0, n1 := step(nodes, a0, r[0]), step(nodes, a1, r[1])
+				n2, n3 := step(nodes, a2, r[2]), step(nodes, a3, r[3])
+				n4, n5 := step(nodes, a4, r[4]), step(nodes, a5, r[5])
+				n6, n7 := step(nodes, a6, r[6]), step(nodes, a7, r[7])
+				moved := (n0 ^ a0) | (n1 ^ a1) | (n2 ^ a2) | (n3 ^ a3) | (n4 ^ a4) | (n5 ^ a5) | (n6 ^ a6) | (n7 ^ a7)
+				a0, a1, a2, a3, a4, a5, a6, a7 = n0, n1, n2, n3, n4, n5, n6, n7
+				if moved == 0 {
+					break
+				}
+			}
+			for j, leaf := range [lanes]int32{a0, a1, a2, a3, a4, a5, a6, a7} {
+				c.addLeaf(dst[(i+j)*k:(i+j+1)*k], leaf)
+			}
+		}
+		for ; i < len(rows); i++ {
+			c.addLeaf(dst[i*k:(i+1)*k], c.leaf(root, rows[i]))
+		}
+	}
+}
+
+// stackKeys is the widest row whose keys PredictProba keeps on the stack; wider rows
+// borrow a buffer from keyPool.
+const stackKeys = 128
+
+var keyPool = sync.Pool{New: func() any { return new([]uint32) }}
 
 // PredictProba writes the class probabilities of row into dst: the mean over the trees of
 // the weighted class fractions of the leaf the row reaches (scikit-learn's predict_proba).
@@ -48,8 +157,20 @@ func (c *Classifier) PredictProba(dst []float64, row []float64) {
 		panic("forest: dst length does not match the number of classes")
 	}
 	clear(dst)
-	for _, root := range c.roots {
-		c.addLeaf(dst, c.leaf(root, row))
+	if len(row) <= stackKeys {
+		var buf [stackKeys]uint32
+		keys := buf[:len(row)]
+		rowKeys(keys, row)
+		c.accumulate(dst, keys)
+	} else {
+		p := keyPool.Get().(*[]uint32)
+		if cap(*p) < len(row) {
+			*p = make([]uint32, len(row))
+		}
+		keys := (*p)[:len(row)]
+		rowKeys(keys, row)
+		c.accumulate(dst, keys)
+		keyPool.Put(p)
 	}
 	nt := float64(len(c.roots))
 	for k := range dst {
@@ -107,13 +228,14 @@ func (c *Classifier) PredictBatch(ctx context.Context, x *mat.Dense) (labels []i
 	labels = make([]int, n)
 	raw := x.RawMatrix()
 	err = parallelChunks(ctx, n, batchRows, runtime.GOMAXPROCS(0), func(lo, hi int) {
-		dst := out[lo*k : hi*k]
-		for _, root := range c.roots {
-			for i := lo; i < hi; i++ {
-				row := raw.Data[i*raw.Stride : i*raw.Stride+d]
-				c.addLeaf(dst[(i-lo)*k:(i-lo+1)*k], c.leaf(root, row))
-			}
+		keys := make([]uint32, (hi-lo)*d)
+		rows := make([][]uint32, hi-lo)
+		for i := range rows {
+			rows[i] = keys[i*d : (i+1)*d]
+			rowKeys(rows[i], raw.Data[(lo+i)*raw.Stride:(lo+i)*raw.Stride+d])
 		}
+		dst := out[lo*k : hi*k]
+		c.accumulateRows(dst, k, rows)
 		nt := float64(len(c.roots))
 		for i := range dst {
 			dst[i] /= nt
@@ -178,8 +300,9 @@ func (c *Classifier) computeOOB(ctx context.Context, x *mat.Dense, ds *dataset, 
 	seen := make([]bool, n)
 	raw := x.RawMatrix()
 	err := parallelChunks(ctx, n, 256, workers, func(lo, hi int) {
+		keys := make([]uint32, d)
 		for i := lo; i < hi; i++ {
-			row := raw.Data[i*raw.Stride : i*raw.Stride+d]
+			rowKeys(keys, raw.Data[i*raw.Stride:i*raw.Stride+d])
 			dst := dec[i*k : (i+1)*k]
 			var m int
 			for t, tr := range trees {
@@ -187,7 +310,7 @@ func (c *Classifier) computeOOB(ctx context.Context, x *mat.Dense, ds *dataset, 
 					continue
 				}
 				m++
-				c.addLeaf(dst, c.leaf(c.roots[t], row))
+				c.addLeaf(dst, c.leaf(c.roots[t], keys))
 			}
 			if m == 0 {
 				for j := range dst {

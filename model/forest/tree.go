@@ -13,14 +13,15 @@ const leafFeature = -1
 // is pure and becomes a leaf.
 const epsilon = 0x1p-52
 
-// node is one tree node in the flat layout prediction walks. Internal nodes hold their split
-// and the indices of their children; a leaf holds the range of its entries in the forest's
-// class-distribution arrays (only classes with a non-zero fraction are stored).
+// node is one tree node. Internal nodes hold their split and the indices of their
+// children. In the builder's output a leaf has feature leafFeature and holds the range of
+// its class entries (only classes with a non-zero fraction are stored) in left and right;
+// in a Classifier a leaf is a self-loop (see leafNode).
 type node struct {
 	thr     float32 // a row goes left iff float32(x[feature]) <= thr
 	feature int32   // split feature, or leafFeature
-	left    int32   // internal: left child; leaf: first distribution entry
-	right   int32   // internal: right child; leaf: one past the last distribution entry
+	left    int32   // left child, or the first class entry of a builder leaf
+	right   int32   // right child, or one past the last class entry of a builder leaf
 }
 
 // tree is one trained tree with tree-local indices, before it joins the forest.
