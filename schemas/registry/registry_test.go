@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,56 +63,69 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
 	case len(parts) == 3 && parts[0] == "schemas" && parts[1] == "ids":
-		id, _ := strconv.Atoi(parts[2])
-		if id < 1 || id > len(f.schemas) {
-			fail(w, 404, 40403, "Schema not found")
-			return
-		}
-		writeJSON(w, map[string]any{"schema": f.schemas[id-1]})
+		f.byID(w, parts[2])
 	case len(parts) == 3 && parts[0] == "subjects" && parts[2] == "versions":
-		ids := f.subjects[parts[1]]
-		if len(ids) > 0 && schemas.CheckCompatible(req.Schema, f.schemas[ids[len(ids)-1]-1]) != nil {
-			fail(w, 409, 409, "Schema being registered is incompatible with an earlier schema")
-			return
-		}
-		for i, s := range f.schemas {
-			if s == req.Schema {
-				f.subjects[parts[1]] = append(ids, i+1)
-				writeJSON(w, map[string]any{"id": i + 1})
-				return
-			}
-		}
-		f.schemas = append(f.schemas, req.Schema)
-		f.subjects[parts[1]] = append(ids, len(f.schemas))
-		writeJSON(w, map[string]any{"id": len(f.schemas)})
+		f.register(w, parts[1], req.Schema)
 	case len(parts) == 2 && parts[0] == "subjects":
-		ids, ok := f.subjects[parts[1]]
-		if !ok {
-			fail(w, 404, 40401, "Subject not found")
-			return
-		}
-		for v, id := range ids {
-			if f.schemas[id-1] == req.Schema {
-				writeJSON(w, map[string]any{"id": id, "version": v + 1, "subject": parts[1], "schema": req.Schema})
-				return
-			}
-		}
-		fail(w, 404, 40403, "Schema not found")
+		f.lookUp(w, parts[1], req.Schema)
 	case len(parts) == 5 && parts[0] == "compatibility":
-		ids, ok := f.subjects[parts[2]]
-		if !ok {
-			fail(w, 404, 40401, "Subject not found")
-			return
-		}
-		err := schemas.CheckCompatible(req.Schema, f.schemas[ids[len(ids)-1]-1])
-		resp := map[string]any{"is_compatible": err == nil}
-		if err != nil {
-			resp["messages"] = []string{err.Error()}
-		}
-		writeJSON(w, resp)
+		f.compatibility(w, parts[2], req.Schema)
 	default:
 		fail(w, 500, 50001, "boom")
 	}
+}
+
+func (f *fakeRegistry) byID(w http.ResponseWriter, idText string) {
+	id, _ := strconv.Atoi(idText)
+	if id < 1 || id > len(f.schemas) {
+		fail(w, 404, 40403, "Schema not found")
+		return
+	}
+	writeJSON(w, map[string]any{"schema": f.schemas[id-1]})
+}
+
+func (f *fakeRegistry) register(w http.ResponseWriter, subject, schema string) {
+	ids := f.subjects[subject]
+	if len(ids) > 0 && schemas.CheckCompatible(schema, f.schemas[ids[len(ids)-1]-1]) != nil {
+		fail(w, 409, 409, "Schema being registered is incompatible with an earlier schema")
+		return
+	}
+	id := slices.Index(f.schemas, schema) + 1
+	if id == 0 {
+		f.schemas = append(f.schemas, schema)
+		id = len(f.schemas)
+	}
+	f.subjects[subject] = append(ids, id)
+	writeJSON(w, map[string]any{"id": id})
+}
+
+func (f *fakeRegistry) lookUp(w http.ResponseWriter, subject, schema string) {
+	ids, ok := f.subjects[subject]
+	if !ok {
+		fail(w, 404, 40401, "Subject not found")
+		return
+	}
+	for v, id := range ids {
+		if f.schemas[id-1] == schema {
+			writeJSON(w, map[string]any{"id": id, "version": v + 1, "subject": subject, "schema": schema})
+			return
+		}
+	}
+	fail(w, 404, 40403, "Schema not found")
+}
+
+func (f *fakeRegistry) compatibility(w http.ResponseWriter, subject, schema string) {
+	ids, ok := f.subjects[subject]
+	if !ok {
+		fail(w, 404, 40401, "Subject not found")
+		return
+	}
+	err := schemas.CheckCompatible(schema, f.schemas[ids[len(ids)-1]-1])
+	resp := map[string]any{"is_compatible": err == nil}
+	if err != nil {
+		resp["messages"] = []string{err.Error()}
+	}
+	writeJSON(w, resp)
 }
 
 func newClient(t *testing.T, url string) *registry.Client {
