@@ -16,7 +16,11 @@ func ExampleStore_ApplyBatch() {
 		fmt.Println(err)
 		return
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			fmt.Println(err)
+		}
+	}()
 	ctx := context.Background()
 
 	results, err := st.ApplyBatch(ctx, []statestore.Update{
