@@ -160,7 +160,9 @@ func (s *Store) write(ctx context.Context, txn **badger.Txn, touched map[string]
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := (*txn).Commit(); err != nil {
+	if err := (*txn).Commit(); errors.Is(err, badger.ErrConflict) {
+		return ErrConflict
+	} else if err != nil {
 		return fmt.Errorf("committing batch: %w", err)
 	}
 	return nil

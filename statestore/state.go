@@ -134,6 +134,9 @@ var (
 	ErrInvalidUpdate = errors.New("statestore: invalid update")
 	// ErrCorrupt reports a stored value that does not decode.
 	ErrCorrupt = errors.New("statestore: corrupt value")
+	// ErrConflict reports an ApplyBatch that raced with another one touching the same
+	// stores; nothing of it was written, and it can be retried.
+	ErrConflict = errors.New("statestore: conflicting concurrent batch")
 	// ErrEncryptionKey reports a database that cannot be opened with the given key.
 	ErrEncryptionKey = errors.New("statestore: wrong or missing encryption key")
 )

@@ -13,9 +13,9 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Store is the Badger-backed state store. Its methods are safe for concurrent use, but
-// ApplyBatch calls for the same stores must not run concurrently (the stream applies each
-// partition's batches in order).
+// Store is the Badger-backed state store. Its methods are safe for concurrent use; two
+// ApplyBatch calls that touch the same stores at the same time make one fail with
+// ErrConflict (the stream applies each partition's batches in order, so it never does).
 type Store struct {
 	db   *badger.DB
 	cfg  Config

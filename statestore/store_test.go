@@ -549,3 +549,39 @@ func TestBadgerLogsToSlog(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentBatchesConflict(t *testing.T) {
+	st := openMem(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var conflicts, ok atomicCount
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				_, err := st.ApplyBatch(ctx, []statestore.Update{upd("hot", int64(1+w*1000+i), []statestore.NumValue{num("x", float64(i))})}, nil)
+				switch {
+				case errors.Is(err, statestore.ErrConflict):
+					conflicts.add()
+				case err != nil:
+					t.Errorf("ApplyBatch error: %v", err)
+					return
+				default:
+					ok.add()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := st.Get(ctx, "hot")
+	if err != nil || ok.n == 0 {
+		t.Fatalf("after concurrent batches: %+v, %v, %d applied", got, err, ok.n)
+	}
+	t.Logf("%d applied, %d conflicts", ok.n, conflicts.n)
+}
+
+type atomicCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
