@@ -41,8 +41,8 @@
 //
 // PredictProba is the mean over the trees of the weighted class fractions of the leaf a
 // row reaches; Predict is its argmax, ties going to the lowest class. The trees live in one
-// flat node array (16 bytes a node, leaves as self-loops) and leaves store only their
-// non-zero class fractions. A row's values are turned once into integer sort keys of their
+// flat node array (16 bytes a node, leaves as self-loops pointing at their entries) and
+// leaves store only their non-zero class fractions. A row's values are turned once into integer sort keys of their
 // float32 values, so a step down a tree selects the child arithmetically instead of with a
 // branch the CPU would mispredict half the time, and eight trees are walked in lockstep so
 // that their memory loads overlap. Single-row prediction does not allocate.

@@ -18,15 +18,11 @@ type Classifier struct {
 	nFeatures int
 
 	// The trees in one flat layout: tree t's nodes are nodes[roots[t]:roots[t+1]] (the last
-	// tree ends at len(nodes)), with global child indices. A leaf is a self-loop (both
-	// children itself, threshold +Inf), so a walk can step branch-free until it stops
-	// moving; node i's class entries are vclass[voff[i]:voff[i+1]] and vprob[…] (empty for
-	// internal nodes).
-	roots  []int32
-	nodes  []walkNode
-	voff   []int32
-	vclass []int32
-	vprob  []float64
+	// tree ends at len(nodes)), with global child indices. A leaf is a self-loop (see
+	// leafNode) whose class distribution starts at entries[right].
+	roots   []int32
+	nodes   []walkNode
+	entries []leafEntry
 
 	importances []float64
 	info        trainInfo
@@ -145,9 +141,7 @@ func assemble(ds *dataset, trees []*tree) (*Classifier, error) {
 		nFeatures: ds.d,
 		roots:     make([]int32, 0, len(trees)),
 		nodes:     make([]walkNode, 0, nNodes),
-		voff:      make([]int32, 1, nNodes+1),
-		vclass:    make([]int32, 0, nValues),
-		vprob:     make([]float64, 0, nValues),
+		entries:   make([]leafEntry, 0, nValues),
 	}
 	for _, t := range trees {
 		c.appendTree(t.nodes, t.vclass, t.vprob)
@@ -159,25 +153,36 @@ func assemble(ds *dataset, trees []*tree) (*Classifier, error) {
 // appendTree adds a tree given in the builder's form (tree-local indices, leaves marked by
 // leafFeature with their class-entry range in left and right).
 func (c *Classifier) appendTree(nodes []node, vclass []int32, vprob []float64) {
-	off, vbase := int32(len(c.nodes)), c.voff[len(c.voff)-1]
+	off := int32(len(c.nodes))
 	c.roots = append(c.roots, off)
 	for i, nd := range nodes {
 		g := off + int32(i)
-		if nd.feature == leafFeature {
-			c.nodes = append(c.nodes, leafNode(g))
-			c.voff = append(c.voff, vbase+nd.right)
+		if nd.feature != leafFeature {
+			c.nodes = append(c.nodes, splitNode(nd, off))
 			continue
 		}
-		c.nodes = append(c.nodes, splitNode(nd, off))
-		c.voff = append(c.voff, c.voff[len(c.voff)-1])
+		c.nodes = append(c.nodes, leafNode(g, int32(len(c.entries))))
+		for k := nd.left; k < nd.right; k++ {
+			cl := vclass[k]
+			if k == nd.right-1 {
+				cl = ^cl
+			}
+			c.entries = append(c.entries, leafEntry{prob: vprob[k], class: cl})
+		}
 	}
-	c.vclass = append(c.vclass, vclass...)
-	c.vprob = append(c.vprob, vprob...)
 }
 
-// leafNode returns the self-loop that stands for leaf i in a Classifier.
-func leafNode(i int32) walkNode {
-	return walkNode{key: leafKey, left: i, right: i}
+// leafEntry is one class fraction of a leaf.
+type leafEntry struct {
+	prob  float64
+	class int32 // class index; its complement (negative) marks the leaf's last entry
+}
+
+// leafNode returns the node that stands for leaf i, whose class entries start at
+// entries[start]: a self-loop (key leafKey sends every row left, to i itself) that keeps
+// the start in right, which a walk never takes at a leaf.
+func leafNode(i, start int32) walkNode {
+	return walkNode{key: leafKey, left: i, right: start}
 }
 
 // splitNode converts an internal node with children local to a tree starting at off.
@@ -226,9 +231,9 @@ func (c *Classifier) NumFeatures() int { return c.nFeatures }
 func (c *Classifier) NumTrees() int { return len(c.roots) }
 
 // Size returns the total number of nodes (internal nodes and leaves) over all trees, the
-// model's complexity. Prediction memory is 20 bytes a node plus 12 bytes a stored leaf
-// class fraction (leaves store only their non-zero fractions); the serialized form is
-// about the same.
+// model's complexity. Prediction memory is 16 bytes a node plus 16 bytes a stored leaf
+// class fraction (leaves store only their non-zero fractions, mostly one); the serialized
+// form is about the same.
 func (c *Classifier) Size() int { return len(c.nodes) }
 
 // FeatureImportances returns the impurity-based (mean decrease in Gini impurity)

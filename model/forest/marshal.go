@@ -47,7 +47,7 @@ func (c *Classifier) MarshalBinary() ([]byte, error) {
 	n := len(c.nodes)
 	h := header{
 		Format: Format, Version: FormatVersion, NFeatures: c.nFeatures, NClasses: len(c.classes),
-		NTrees: len(c.roots), NNodes: n, NValues: len(c.vclass), Training: c.info, LeafMarker: leafFeature,
+		NTrees: len(c.roots), NNodes: n, NValues: len(c.entries), Training: c.info, LeafMarker: leafFeature,
 	}
 	if c.hasOOB {
 		s := c.oobScore
@@ -65,13 +65,23 @@ func (c *Classifier) MarshalBinary() ([]byte, error) {
 	feature, left, right := make([]int32, n), make([]int32, n), make([]int32, n)
 	thr := make([]float32, n)
 	voff := make([]int64, n+1)
+	vclass, vprob := make([]int32, len(c.entries)), make([]float64, len(c.entries))
+	for k, e := range c.entries {
+		vclass[k], vprob[k] = max(e.class, ^e.class), e.prob
+	}
 	for t := range c.roots {
 		lo, hi := offsets[t], offsets[t+1]
 		for i := lo; i < hi; i++ {
 			nd := c.nodes[i]
-			voff[i+1] = int64(c.voff[i+1])
+			voff[i+1] = voff[i]
 			if nd.left == int32(i) {
 				feature[i], left[i], right[i] = leafFeature, -1, -1
+				for k := nd.right; ; k++ {
+					voff[i+1]++
+					if c.entries[k].class < 0 {
+						break
+					}
+				}
 				continue
 			}
 			feature[i], thr[i] = nd.feature, fromOrderedBits(nd.key)
@@ -88,8 +98,8 @@ func (c *Classifier) MarshalBinary() ([]byte, error) {
 	_ = w.Int32s("left", nil, left)
 	_ = w.Int32s("right", nil, right)
 	_ = w.Int64s("value_offsets", nil, voff)
-	_ = w.Int32s("value_class", nil, c.vclass)
-	_ = w.Float64s("value_prob", nil, c.vprob)
+	_ = w.Int32s("value_class", nil, vclass)
+	_ = w.Float64s("value_prob", nil, vprob)
 	_ = w.Float64s("importances", nil, c.importances)
 	if err := w.Close(); err != nil { // the writer keeps its first error
 		return nil, err
@@ -313,24 +323,24 @@ func (a *arrays) classifier(h header) *Classifier {
 		nFeatures:   h.NFeatures,
 		roots:       make([]int32, h.NTrees),
 		nodes:       make([]walkNode, h.NNodes),
-		voff:        make([]int32, h.NNodes+1),
-		vclass:      a.vclass,
-		vprob:       a.vprob,
+		entries:     make([]leafEntry, h.NValues),
 		importances: a.importances,
 		info:        h.Training,
 	}
 	for k, v := range a.classes {
 		c.classes[k] = int(v)
 	}
-	for i, v := range a.voff {
-		c.voff[i] = int32(v)
+	for k, cl := range a.vclass {
+		c.entries[k] = leafEntry{prob: a.vprob[k], class: cl}
 	}
 	for t := range h.NTrees {
 		lo, hi := a.offsets[t], a.offsets[t+1]
 		c.roots[t] = int32(lo)
 		for i := lo; i < hi; i++ {
 			if a.feature[i] == leafFeature {
-				c.nodes[i] = leafNode(int32(i))
+				c.nodes[i] = leafNode(int32(i), int32(a.voff[i]))
+				last := &c.entries[a.voff[i+1]-1]
+				last.class = ^last.class
 				continue
 			}
 			c.nodes[i] = splitNode(node{thr: a.thr[i], feature: a.feature[i], left: a.left[i], right: a.right[i]}, int32(lo))

@@ -13,7 +13,7 @@ import (
 
 // walkNode is a node of a Classifier's trees. Thresholds and row values are compared as
 // sort keys (see sortKey), integers whose difference decides the turn without a branch. A
-// leaf is a self-loop: key leafKey sends every row left, to itself.
+// leaf is a self-loop (see leafNode).
 type walkNode struct {
 	key     uint32 // sortKey(threshold): a row goes left iff sortKey(x[feature]) <= key
 	feature int32
@@ -66,10 +66,13 @@ func (c *Classifier) leaf(root int32, keys []uint32) int32 {
 
 // addLeaf adds the class distribution of leaf i to dst.
 func (c *Classifier) addLeaf(dst []float64, i int32) {
-	lo, hi := c.voff[i], c.voff[i+1]
-	vc, vp := c.vclass[lo:hi], c.vprob[lo:hi]
-	for k, cl := range vc {
-		dst[cl] += vp[k]
+	for k := c.nodes[i].right; ; k++ {
+		e := c.entries[k]
+		if e.class < 0 {
+			dst[^e.class] += e.prob
+			return
+		}
+		dst[e.class] += e.prob
 	}
 }
 
