@@ -68,10 +68,10 @@ type Manifest struct {
 	Format int `json:"format"`
 	// ModelVersion identifies the model: "m" and the first 16 hex digits of a sha256 over
 	// the parts' checksums, so identical models have identical versions.
-	ModelVersion string    `json:"model_version"`
-	CreatedAt    time.Time `json:"created_at"`
-	CodeVersion  string    `json:"code_version"`
-	ConfigHash   string    `json:"config_hash"`
+	ModelVersion string        `json:"model_version"`
+	CreatedAt    time.Time     `json:"created_at"`
+	CodeVersion  string        `json:"code_version"`
+	ConfigHash   string        `json:"config_hash"`
 	Snapshot     SnapshotInfo  `json:"snapshot"`
 	Features     FeatureSpec   `json:"features"`
 	Components   int           `json:"components"`

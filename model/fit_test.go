@@ -120,7 +120,7 @@ func TestScoreChangedStoreIsPredicted(t *testing.T) {
 		t.Error("Score accepted a revenue below its configured minimum")
 	}
 	allocs := testing.AllocsPerRun(100, func() { _, _ = s.Score(raw.IDs[3], rec) })
-	if allocs != 0 {
+	if allocs != 0 && !raceEnabled {
 		t.Errorf("Score allocates %v times per call; want 0", allocs)
 	}
 }
