@@ -50,7 +50,11 @@ func (s *FileStore) LogBatch(ctx context.Context, runID string, b Batch) error {
 		return err
 	}
 	for _, t := range b.Tags {
-		if err := writeFileAtomic(filepath.Join(dir, "tags", filepath.FromSlash(t.Key)), []byte(t.Value)); err != nil {
+		p := filepath.Join(dir, "tags", filepath.FromSlash(t.Key))
+		if old, err := os.ReadFile(p); err == nil && string(old) == t.Value {
+			continue // unchanged: spare the rewrite
+		}
+		if err := writeFileAtomic(p, []byte(t.Value)); err != nil {
 			return err
 		}
 		if t.Key == TagRunName {
