@@ -26,6 +26,9 @@ type dataset struct {
 	// feature f, and vals[f][r] is that value: sorting samples by rank sorts them by value.
 	rank []uint32
 	vals [][]float32
+	// near[f] has bit r set when vals[f][r+1] <= vals[f][r] + featureThreshold: only then
+	// may ranks r < r' be values the splitter treats as equal.
+	near []bitset
 
 	members     [][]int32 // samples of every class, for balanced bootstrap draws
 	classWeight []float64 // balanced weight of every class; nil without class weights
@@ -98,6 +101,7 @@ func (ds *dataset) rankColumns(x *mat.Dense, workers int) error {
 	}
 	ds.rank = make([]uint32, ds.n*ds.d)
 	ds.vals = make([][]float32, ds.d)
+	ds.near = make([]bitset, ds.d)
 	var wg sync.WaitGroup
 	next := make(chan int, ds.d)
 	for f := range ds.d {
@@ -135,6 +139,13 @@ func (ds *dataset) rankColumn(raw blas64.General, f int, keys []uint64) {
 		rank[uint32(key)] = uint32(len(vals) - 1)
 	}
 	ds.vals[f] = slices.Clip(vals)
+	near := newBitset(len(vals))
+	for r := 0; r+1 < len(vals); r++ {
+		if vals[r+1] <= vals[r]+featureThreshold {
+			near.set(uint32(r))
+		}
+	}
+	ds.near[f] = near
 }
 
 // orderedBits maps a float32 to a uint32 with the same order (for non-NaN values).

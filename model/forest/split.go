@@ -7,8 +7,9 @@ import "math"
 // replacement from those not yet known to be constant; drawing continues past constant
 // features until maxFeatures non-constant ones have been searched (or none are left); the
 // first split with a strictly larger impurity-decrease proxy wins. On success samples are
-// partitioned so that samples[start:pos] go left. It returns the split, whether one exists,
-// and the number of constant features the children inherit.
+// partitioned (stably, so they stay in index order) so that samples[start:pos] go left. It
+// returns the split, whether one exists, and the number of constant features the children
+// inherit. nodeTotals must have run for the node.
 func (b *builder) findSplit(start, end, nKnown int, wn, sq float64) (split, bool, int) {
 	features, constant := b.features, b.constant
 	best := split{proxy: math.Inf(-1)}
@@ -16,7 +17,6 @@ func (b *builder) findSplit(start, end, nKnown int, wn, sq float64) (split, bool
 	fi := len(features)
 	nVisited, nFound, nDrawn := 0, 0, 0
 	nTotal := nKnown
-	lastSorted := -1
 	for fi > nTotal && (nVisited < b.p.maxFeatures || nVisited <= nFound+nDrawn) {
 		nVisited++
 		fj := nDrawn + b.rng.IntN(fi-nFound-nDrawn)
@@ -28,20 +28,22 @@ func (b *builder) findSplit(start, end, nKnown int, wn, sq float64) (split, bool
 		}
 		fj += nFound
 		f := features[fj]
-		if !b.sortFeature(f, start, end) {
+		sorted, lo, ok := b.sortFeature(f, start, end)
+		if !ok {
 			features[fj], features[nTotal] = features[nTotal], features[fj]
 			nFound++
 			nTotal++
 			continue
 		}
-		lastSorted = f
 		fi--
 		features[fi], features[fj] = features[fj], features[fi]
-		if b.scan(f, start, end, wn, sq, &best) {
+		if b.scan(f, sorted, lo, start, end, wn, sq, &best) {
 			found = true
 		}
 	}
-	if found && best.feature != lastSorted {
+	if found {
+		vals := b.ds.vals[best.feature]
+		best.thr = midpoint(vals[best.rank], vals[best.next])
 		b.partition(best, start, end)
 	}
 	// Children inherit the constant features: known ones first, then the newly found.
@@ -50,10 +52,11 @@ func (b *builder) findSplit(start, end, nKnown int, wn, sq float64) (split, bool
 	return best, found, nTotal
 }
 
-// sortFeature sorts samples[start:end] by feature f and fills fv with their values. It
-// returns false, leaving samples unchanged, when f is constant in the node (its range is at
-// most featureThreshold, scikit-learn's test).
-func (b *builder) sortFeature(f, start, end int) bool {
+// sortFeature sorts the samples of the node by feature f. It returns their sort keys
+// ((rank − lo)<<32 | position in the node) in rank order and lo, the smallest rank, or false
+// when f is constant in the node (its range is at most featureThreshold, scikit-learn's
+// test). Samples are in index order, so the rank lookups walk the rank column forwards.
+func (b *builder) sortFeature(f, start, end int) ([]uint64, uint32, bool) {
 	n := b.ds.n
 	rank := b.ds.rank[f*n : (f+1)*n]
 	samples := b.samples[start:end]
@@ -63,89 +66,87 @@ func (b *builder) sortFeature(f, start, end int) bool {
 		r := rank[s]
 		lo = min(lo, r)
 		hi = max(hi, r)
-		keys[p] = uint64(r)<<32 | uint64(uint32(s))
+		keys[p] = uint64(r)<<32 | uint64(p)
 	}
 	vals := b.ds.vals[f]
 	if vals[hi] <= vals[lo]+featureThreshold {
-		return false
+		return nil, 0, false
 	}
 	off := uint64(lo) << 32
 	for p := range keys {
 		keys[p] -= off
 	}
-	sorted := sortKeys(keys, b.tmp[start:end], bitLen(hi-lo), &b.hist)
-	fv := b.fv[start:end]
-	vals = vals[lo:]
-	for p, k := range sorted {
-		samples[p] = int32(uint32(k))
-		fv[p] = vals[k>>32]
-	}
-	b.minRank = lo
-	return true
+	return sortKeys(keys, b.tmp[start:end], bitLen(hi-lo), &b.hist), lo, true
 }
 
-// scan walks the sorted samples of feature f, evaluating every split position between two
+// scan walks the sorted keys of feature f, evaluating every split position between two
 // distinct values, and updates best when a split beats it. It reports whether it did.
 //
 // The proxy is scikit-learn's Criterion.proxy_impurity_improvement for Gini,
 // −w_R·(1 − Σ_c r_c²/w_R²) − w_L·(1 − Σ_c l_c²/w_L²), with the sums of squares updated
 // incrementally (exact for integer weights such as bootstrap counts).
-func (b *builder) scan(f, start, end int, wn, sq float64, best *split) bool {
-	y, w, total, left := b.ds.y, b.w, b.sumTotal, b.sumLeft
-	samples, fv := b.samples, b.fv
-	minLeaf := b.p.minLeaf
+func (b *builder) scan(f int, sorted []uint64, lo uint32, start, end int, wn, sq float64, best *split) bool {
+	total, left, yw := b.sumTotal, b.sumLeft, b.yw[start:end]
+	vals, near := b.ds.vals[f][lo:], b.ds.near[f]
+	m, minLeaf := len(sorted), b.p.minLeaf
 	clear(left)
 	var wl, sqL float64
 	sqR := sq
 	improved := false
-	for p := start; p < end-1; p++ {
-		s := samples[p]
-		c, ws := y[s], w[s]
-		l := left[c]
-		sqL += ws * (2*l + ws)
-		sqR += ws * (ws - 2*(total[c]-l))
-		left[c] = l + ws
-		wl += ws
-		if fv[p+1] <= fv[p]+featureThreshold {
+	for p := 0; p < m-1; p++ {
+		k := sorted[p]
+		e := yw[uint32(k)]
+		l := left[e.class]
+		sqL += e.w * (2*l + e.w)
+		sqR += e.w * (e.w - 2*(total[e.class]-l))
+		left[e.class] = l + e.w
+		wl += e.w
+		r, rn := uint32(k>>32), uint32(sorted[p+1]>>32)
+		if rn == r || (near.has(lo+r) && vals[rn] <= vals[r]+featureThreshold) {
 			continue // no split between (near-)equal values
 		}
-		if p+1-start < minLeaf {
+		if p+1 < minLeaf {
 			continue
 		}
-		if end-(p+1) < minLeaf {
+		if m-(p+1) < minLeaf {
 			break
 		}
 		wr := wn - wl
 		proxy := -wr*(1-sqR/(wr*wr)) - wl*(1-sqL/(wl*wl))
 		if proxy > best.proxy {
-			*best = split{
-				feature: f,
-				pos:     p + 1,
-				thr:     midpoint(fv[p], fv[p+1]),
-				rank:    b.ds.rank[f*b.ds.n+int(s)],
-				proxy:   proxy,
-			}
+			*best = split{feature: f, pos: start + p + 1, rank: lo + r, next: lo + rn, proxy: proxy}
 			improved = true
 		}
 	}
 	return improved
 }
 
-// partition reorders samples[start:end] so that those going left under best come first.
+// partition reorders samples[start:end] so that those going left under best come first,
+// keeping index order on both sides.
 func (b *builder) partition(best split, start, end int) {
 	n := b.ds.n
 	rank := b.ds.rank[best.feature*n : (best.feature+1)*n]
-	samples := b.samples
-	i, j := start, end
-	for i < j {
-		if rank[samples[i]] <= best.rank {
+	samples := b.samples[start:end]
+	right := b.right[:0]
+	i := 0
+	for _, s := range samples {
+		if rank[s] <= best.rank {
+			samples[i] = s
 			i++
 		} else {
-			j--
-			samples[i], samples[j] = samples[j], samples[i]
+			right = append(right, s)
 		}
 	}
-	if i != best.pos {
+	copy(samples[i:], right)
+	if start+i != best.pos {
 		panic("forest: partition disagrees with the split position")
 	}
 }
+
+// bitset is a set of small non-negative integers.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+func (s bitset) set(i uint32)      { s[i/64] |= 1 << (i % 64) }
+func (s bitset) has(i uint32) bool { return s[i/64]&(1<<(i%64)) != 0 }

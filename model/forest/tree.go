@@ -48,6 +48,7 @@ type split struct {
 	pos     int // samples[start:pos] go left
 	thr     float32
 	rank    uint32 // largest rank of feature that goes left
+	next    uint32 // smallest rank of feature that goes right
 	proxy   float64
 }
 
@@ -57,16 +58,17 @@ type builder struct {
 	ds *dataset
 	p  params
 
-	w        []float64 // sample weight in the current tree (bootstrap count × class weight)
-	samples  []int32   // in-bag samples; every node owns a contiguous range
-	keys     []uint64  // sort keys of the node being split
-	tmp      []uint64  // radix scratch
-	fv       []float32 // feature values of samples in sorted order
-	features []int     // feature order for sampling without replacement (scikit-learn's)
-	constant []int     // features found constant along the current path
-	sumTotal []float64 // weighted class counts of the current node
-	sumLeft  []float64 // weighted class counts left of the scan position
-	minRank  uint32    // rank subtracted from the current sort keys
+	w        []float64  // sample weight in the current tree (bootstrap count × class weight)
+	samples  []int32    // in-bag samples in index order within every node's range
+	yw       []weighted // class and weight of samples[i], filled per node
+	right    []int32    // partition scratch
+	keys     []uint64   // sort keys of the node being split
+	tmp      []uint64   // radix scratch
+	features []int      // feature order for sampling without replacement (scikit-learn's)
+	constant []int      // features found constant along the current path
+	sumTotal []float64  // weighted class counts of the current node
+	sumLeft  []float64  // weighted class counts left of the scan position
+	minRank  uint32     // rank subtracted from the current sort keys
 	hist     [1 << radixBits]int32
 	stack    []record
 	rng      *rand.Rand
@@ -86,9 +88,10 @@ func newBuilder(ds *dataset, p params) *builder {
 		p:        p,
 		w:        make([]float64, ds.n),
 		samples:  make([]int32, 0, ds.n),
+		yw:       make([]weighted, ds.n),
+		right:    make([]int32, 0, ds.n),
 		keys:     make([]uint64, ds.n),
 		tmp:      make([]uint64, ds.n),
-		fv:       make([]float32, ds.n),
 		features: make([]int, ds.d),
 		constant: make([]int, ds.d),
 		sumTotal: make([]float64, ds.k),
@@ -218,12 +221,20 @@ func (b *builder) grow(r record) {
 		record{start: r.start, end: best.pos, depth: r.depth + 1, parent: int(id), isLeft: true, nConst: nConst})
 }
 
-// nodeTotals sets sumTotal to the weighted class counts of samples[start:end] and returns
-// their total weight and the sum of squared class weights.
+// weighted is a sample's class and weight, gathered per node so that the split scans
+// read them from a compact array.
+type weighted struct {
+	w     float64
+	class int32
+}
+
+// nodeTotals sets sumTotal to the weighted class counts of samples[start:end], fills
+// yw[start:end], and returns their total weight and the sum of squared class weights.
 func (b *builder) nodeTotals(start, end int) (wn, sq float64) {
 	clear(b.sumTotal)
-	y, w := b.ds.y, b.w
-	for _, s := range b.samples[start:end] {
+	y, w, yw := b.ds.y, b.w, b.yw[start:end]
+	for p, s := range b.samples[start:end] {
+		yw[p] = weighted{w: w[s], class: y[s]}
 		b.sumTotal[y[s]] += w[s]
 		wn += w[s]
 	}
