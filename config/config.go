@@ -28,6 +28,15 @@ type Config struct {
 	Numeric     []Numeric     `yaml:"numeric" json:"numeric"`
 	Categorical []Categorical `yaml:"categorical" json:"categorical"`
 	FAMD        FAMD          `yaml:"famd" json:"famd"`
+	HDBSCAN     HDBSCAN       `yaml:"hdbscan" json:"hdbscan"`
+	Forest      Forest        `yaml:"forest" json:"forest"`
+	Segments    Segments      `yaml:"segments" json:"segments"`
+	Metrics     Metrics       `yaml:"metrics" json:"metrics"`
+	Drift       Drift         `yaml:"drift" json:"drift"`
+	Gate        Gate          `yaml:"gate" json:"gate"`
+	// Seed seeds every random choice of a refit (the forest, the silhouette sample), so the
+	// same snapshot and config give the same model. Default 0.
+	Seed uint64 `yaml:"seed" json:"seed"`
 }
 
 //go:embed default.yaml
@@ -100,6 +109,11 @@ func (c *Config) normalize() {
 		c.Categorical[i].normalize()
 	}
 	c.FAMD.normalize()
+	c.HDBSCAN.normalize()
+	c.Forest.normalize()
+	c.Segments.normalize()
+	c.Metrics.normalize()
+	c.Drift.normalize()
 }
 
 func (c *Config) validate(is *issues) {
@@ -108,6 +122,12 @@ func (c *Config) validate(is *issues) {
 	}
 	c.validateFeatures(is)
 	c.FAMD.validate(is)
+	c.HDBSCAN.validate(is)
+	c.Forest.validate(is)
+	c.Segments.validate(is)
+	c.Metrics.validate(is)
+	c.Drift.validate(is)
+	c.Gate.validate(is)
 }
 
 // Hash returns a stable hash (hex SHA-256) of the normalised config, e.g. to tag an MLflow

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zero := 0.0
+	zero, half := 0.0, 0.5
 	want := &config.Config{
 		Version: 1, ID: "store_id",
 		Numeric: []config.Numeric{
@@ -50,7 +51,13 @@ func TestParse(t *testing.T) {
 			{Name: "format", Missing: "category", MinFrequency: 0.01},
 			{Name: "region", Missing: "mode"},
 		},
-		FAMD: config.FAMD{NComponents: 5, Unseen: "zero"},
+		FAMD:    config.FAMD{NComponents: 5, Unseen: "zero"},
+		HDBSCAN: config.HDBSCAN{MinClusterSize: 5, Alpha: 1, Method: "eom"},
+		Forest: config.Forest{CoreThreshold: &half, NEstimators: 100, MaxFeatures: "sqrt", MinSamplesSplit: 2,
+			MinSamplesLeaf: 1, ClassWeight: "none"},
+		Segments: config.Segments{MinJaccard: 0.3, FlowShare: 0.2, NameTraits: 3, MinEffect: 0.5},
+		Metrics:  config.Metrics{ExactMax: 20000},
+		Drift:    config.Drift{Bins: 10},
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("Parse mismatch (-want +got):\n%s", d)
@@ -130,7 +137,9 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"typo", "id: s\nnumeric:\n  - name: x\n    tranform: log1p\n",
 			[]string{"line 4: tranform: unknown key (valid keys here: name, transform, impute, min, max)"}},
-		{"unknown top-level", "id: s\nnumeric: [{name: x}]\nhdbscan: {}\n", []string{"line 3: hdbscan: unknown key"}},
+		{"unknown top-level", "id: s\nnumeric: [{name: x}]\nclustering: {}\n", []string{"line 3: clustering: unknown key"}},
+		{"bad model settings", "id: s\nnumeric: [{name: x}]\nhdbscan: {min_cluster_size: 1, method: dbscan}\nforest: {max_features: most, core_threshold: 2}\ngate: {max_noise_share: 3}\n",
+			[]string{"hdbscan.min_cluster_size: 1 must be at least 2", "hdbscan.method", "forest.max_features", "forest.core_threshold", "gate.max_noise_share"}},
 		{"duplicate key", "id: s\nid: t\nnumeric: [{name: x}]\n", []string{`mapping key "id" already defined at line 1`}},
 		{"wrong type", "id: s\nnumeric: [{name: x, min: lots}]\n", []string{"line 2: cannot unmarshal !!str `lots` into float64"}},
 		{"bad enum", "id: s\nnumeric:\n  - name: x\n    transform: log2\n",
@@ -189,11 +198,14 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// TestDefaultMatchesGenerator checks that the embedded default config describes exactly the
-// columns the synthetic generator writes, and that it prepares a generated table.
+// TestDefaultMatchesGenerator checks that the embedded default config describes the columns
+// the synthetic generator writes (all but city, which the default leaves out on purpose: its
+// 35 levels would each take a FAMD dimension of their own) and that it prepares a generated
+// table.
 func TestDefaultMatchesGenerator(t *testing.T) {
 	c := config.Default()
-	want := table.Schema{ID: synth.IDColumn, Numeric: synth.NumNames(), Categorical: synth.CatNames()}
+	cats := slices.DeleteFunc(synth.CatNames(), func(n string) bool { return n == "city" })
+	want := table.Schema{ID: synth.IDColumn, Numeric: synth.NumNames(), Categorical: cats}
 	if d := cmp.Diff(want, c.Schema()); d != "" {
 		t.Errorf("default schema differs from the generator's columns (-generator +default):\n%s", d)
 	}

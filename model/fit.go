@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -32,11 +33,14 @@ type FitConfig struct {
 	Preprocess preprocess.Spec
 	FAMD       famd.Config
 	HDBSCAN    hdbscan.Config
-	Assign     forest.AssignConfig
-	Match      segments.MatchConfig
-	Profile    segments.ProfileConfig
-	Drift      drift.Config
-	Metrics    MetricsConfig
+	// MinClusterShare, when positive, raises HDBSCAN.MinClusterSize to round(share × stores),
+	// so the smallest segment scales with the snapshot. In [0, 0.5].
+	MinClusterShare float64
+	Assign          forest.AssignConfig
+	Match           segments.MatchConfig
+	Profile         segments.ProfileConfig
+	Drift           drift.Config
+	Metrics         MetricsConfig
 }
 
 // FitInput is what one refit works on.
@@ -98,6 +102,9 @@ func Fit(ctx context.Context, in FitInput, cfg FitConfig) (*FitResult, error) {
 	if in.Raw == nil || in.Raw.Rows() == 0 {
 		return nil, ErrEmptySnapshot
 	}
+	if !(cfg.MinClusterShare >= 0 && cfg.MinClusterShare <= 0.5) {
+		return nil, fmt.Errorf("model: min cluster share %v outside [0, 0.5]", cfg.MinClusterShare)
+	}
 	r := &FitResult{}
 	run := func(name string, fn func() error) error {
 		if in.Progress != nil {
@@ -122,7 +129,7 @@ func Fit(ctx context.Context, in FitInput, cfg FitConfig) (*FitResult, error) {
 	}{
 		{"preprocess", func() (err error) { pre, r.Prepared, err = preprocess.Fit(cfg.Preprocess, in.Raw); return err }},
 		{"famd", func() (err error) { r.FAMD, err = famd.Fit(ctx, r.Prepared, cfg.FAMD); return err }},
-		{"hdbscan", func() error { return r.cluster(ctx, cfg.HDBSCAN) }},
+		{"hdbscan", func() error { return r.cluster(ctx, clusterConfig(cfg, in.Raw.Rows())) }},
 		{"forest", func() (err error) {
 			r.Assign, err = forest.AssignNoise(ctx, r.FAMD.Coord, r.Clusters.Labels, r.Clusters.Probabilities, cfg.Assign)
 			return err
@@ -137,6 +144,15 @@ func Fit(ctx context.Context, in FitInput, cfg FitConfig) (*FitResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// clusterConfig applies MinClusterShare for a snapshot of n stores.
+func clusterConfig(cfg FitConfig, n int) hdbscan.Config {
+	h := cfg.HDBSCAN
+	if cfg.MinClusterShare > 0 {
+		h.MinClusterSize = max(h.MinClusterSize, int(math.Round(cfg.MinClusterShare*float64(n))), 2)
+	}
+	return h
 }
 
 func (r *FitResult) cluster(ctx context.Context, cfg hdbscan.Config) error {
