@@ -33,8 +33,9 @@
 //   - a node becomes a leaf when it is pure, too small, at MaxDepth, or has no valid split.
 //
 // Samples are sorted per node and feature on precomputed float32 ranks (radix sort of
-// packed rank/sample keys into reused buffers), so growing a tree allocates only its
-// output. Trees are grown in parallel; tree t draws from its own PCG stream seeded from
+// packed rank/position keys into reused buffers; a node's samples stay in index order, so
+// gathering their ranks reads the rank column forwards), so growing a tree allocates only
+// its output. Trees are grown in parallel; tree t draws from its own PCG stream seeded from
 // (Config.Seed, t), so the forest is the same for any number of workers.
 //
 // # Prediction

@@ -2,9 +2,10 @@ package forest
 
 import "math/bits"
 
-// Sort keys are rank<<32 | sample: the high half is a feature rank (offset by the node's
-// smallest rank), the low half the sample index. Only the high half is sorted on; the order
-// of samples with equal ranks does not matter, because no split falls between them.
+// Sort keys are rank<<32 | position: the high half is a feature rank (offset by the node's
+// smallest rank), the low half the sample's position in the node. Only the high half is
+// sorted on; the order of samples with equal ranks does not matter, because no split falls
+// between them.
 
 // insertionMax is the node size up to which insertion sort beats the radix passes.
 const insertionMax = 48
