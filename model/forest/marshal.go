@@ -44,67 +44,77 @@ func (c *Classifier) MarshalBinary() ([]byte, error) {
 	if len(c.roots) == 0 {
 		return nil, errors.New("forest: marshaling a classifier that was never trained")
 	}
-	n := len(c.nodes)
 	h := header{
 		Format: Format, Version: FormatVersion, NFeatures: c.nFeatures, NClasses: len(c.classes),
-		NTrees: len(c.roots), NNodes: n, NValues: len(c.entries), Training: c.info, LeafMarker: leafFeature,
+		NTrees: len(c.roots), NNodes: len(c.nodes), NValues: len(c.entries), Training: c.info,
+		LeafMarker: leafFeature,
 	}
 	if c.hasOOB {
 		s := c.oobScore
 		h.OOBScore = &s
 	}
-	classes := make([]int64, len(c.classes))
-	for k, v := range c.classes {
-		classes[k] = int64(v)
-	}
-	offsets := make([]int64, len(c.roots)+1)
-	for t, r := range c.roots {
-		offsets[t] = int64(r)
-	}
-	offsets[len(c.roots)] = int64(n)
-	feature, left, right := make([]int32, n), make([]int32, n), make([]int32, n)
-	thr := make([]float32, n)
-	voff := make([]int64, n+1)
-	vclass, vprob := make([]int32, len(c.entries)), make([]float64, len(c.entries))
-	for k, e := range c.entries {
-		vclass[k], vprob[k] = max(e.class, ^e.class), e.prob
-	}
-	for t := range c.roots {
-		lo, hi := offsets[t], offsets[t+1]
-		for i := lo; i < hi; i++ {
-			nd := c.nodes[i]
-			voff[i+1] = voff[i]
-			if nd.left == int32(i) {
-				feature[i], left[i], right[i] = leafFeature, -1, -1
-				for k := nd.right; ; k++ {
-					voff[i+1]++
-					if c.entries[k].class < 0 {
-						break
-					}
-				}
-				continue
-			}
-			feature[i], thr[i] = nd.feature, fromOrderedBits(nd.key)
-			left[i], right[i] = nd.left-int32(lo), nd.right-int32(lo)
-		}
-	}
+	a := c.arrays()
 	var buf bytes.Buffer
 	w := npz.NewWriter(&buf)
 	_ = w.JSON("forest", h)
-	_ = w.Int64s("classes", nil, classes)
-	_ = w.Int64s("tree_offsets", nil, offsets)
-	_ = w.Int32s("feature", nil, feature)
-	_ = w.Float32s("threshold", nil, thr)
-	_ = w.Int32s("left", nil, left)
-	_ = w.Int32s("right", nil, right)
-	_ = w.Int64s("value_offsets", nil, voff)
-	_ = w.Int32s("value_class", nil, vclass)
-	_ = w.Float64s("value_prob", nil, vprob)
+	_ = w.Int64s("classes", nil, a.classes)
+	_ = w.Int64s("tree_offsets", nil, a.offsets)
+	_ = w.Int32s("feature", nil, a.feature)
+	_ = w.Float32s("threshold", nil, a.thr)
+	_ = w.Int32s("left", nil, a.left)
+	_ = w.Int32s("right", nil, a.right)
+	_ = w.Int64s("value_offsets", nil, a.voff)
+	_ = w.Int32s("value_class", nil, a.vclass)
+	_ = w.Float64s("value_prob", nil, a.vprob)
 	_ = w.Float64s("importances", nil, c.importances)
 	if err := w.Close(); err != nil { // the writer keeps its first error
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// arrays flattens the forest into the serialized arrays (tree-local children, CSR class
+// entries); it is the inverse of arrays.classifier.
+func (c *Classifier) arrays() *arrays {
+	n := len(c.nodes)
+	a := &arrays{
+		classes: make([]int64, len(c.classes)),
+		offsets: make([]int64, len(c.roots)+1),
+		feature: make([]int32, n), left: make([]int32, n), right: make([]int32, n),
+		thr:    make([]float32, n),
+		voff:   make([]int64, n+1),
+		vclass: make([]int32, len(c.entries)), vprob: make([]float64, len(c.entries)),
+		importances: c.importances,
+	}
+	for k, v := range c.classes {
+		a.classes[k] = int64(v)
+	}
+	for t, r := range c.roots {
+		a.offsets[t] = int64(r)
+	}
+	a.offsets[len(c.roots)] = int64(n)
+	for k, e := range c.entries {
+		a.vclass[k], a.vprob[k] = max(e.class, ^e.class), e.prob
+	}
+	for t := range c.roots {
+		lo := int32(a.offsets[t])
+		for i := lo; i < int32(a.offsets[t+1]); i++ {
+			nd := c.nodes[i]
+			if nd.left != i {
+				a.feature[i], a.thr[i] = nd.feature, fromOrderedBits(nd.key)
+				a.left[i], a.right[i] = nd.left-lo, nd.right-lo
+				a.voff[i+1] = a.voff[i]
+				continue
+			}
+			a.feature[i], a.left[i], a.right[i] = leafFeature, -1, -1
+			k := nd.right
+			for c.entries[k].class >= 0 {
+				k++
+			}
+			a.voff[i+1] = int64(k) + 1
+		}
+	}
+	return a
 }
 
 // arrays holds the decoded arrays of a serialized forest.
