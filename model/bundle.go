@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/storeseg/storeseg/model/drift"
 	"github.com/storeseg/storeseg/model/famd"
@@ -67,9 +66,10 @@ type SnapshotInfo struct {
 type Manifest struct {
 	Format int `json:"format"`
 	// ModelVersion identifies the model: "m" and the first 16 hex digits of a sha256 over
-	// the parts' checksums, so identical models have identical versions.
+	// the parts' checksums, so identical models have identical versions. A bundle holds no
+	// timestamp, so the same snapshot and config give the same bytes; the publication record
+	// (schemas.ModelPublished) says when a model was published.
 	ModelVersion string        `json:"model_version"`
-	CreatedAt    time.Time     `json:"created_at"`
 	CodeVersion  string        `json:"code_version"`
 	ConfigHash   string        `json:"config_hash"`
 	Snapshot     SnapshotInfo  `json:"snapshot"`

@@ -51,8 +51,7 @@ type FitInput struct {
 	// Previous is the model currently published, if any: its segment ids are carried over to
 	// matching new clusters, and its NextSegmentID continues.
 	Previous *Bundle
-	// CreatedAt, ConfigHash, CodeVersion and Snapshot go into the manifest.
-	CreatedAt   time.Time
+	// ConfigHash, CodeVersion and Snapshot go into the manifest.
 	ConfigHash  string
 	CodeVersion string
 	Snapshot    SnapshotInfo
@@ -260,7 +259,7 @@ func (r *FitResult) bundle(in FitInput, cfg FitConfig, pre *preprocess.Preproces
 	b := &Bundle{pre: pre, famd: r.FAMD.Model, hdb: r.Clusters.PredictionData(), forest: r.Assign.Classifier,
 		profiles: r.Profiles, transitions: r.Matching.Transitions}
 	b.manifest = Manifest{
-		Format: BundleFormat, CreatedAt: in.CreatedAt.UTC(), CodeVersion: in.CodeVersion, ConfigHash: in.ConfigHash,
+		Format: BundleFormat, CodeVersion: in.CodeVersion, ConfigHash: in.ConfigHash,
 		Snapshot: in.Snapshot, Components: r.FAMD.Model.NComponents(), NextSegmentID: r.Matching.NextID,
 		Features: FeatureSpec{ID: in.Raw.IDName, Numeric: pre.NumNames(), Categorical: pre.CatNames()},
 		Metrics:  r.Metrics.Map(),

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/storeseg/storeseg/config"
 	"github.com/storeseg/storeseg/model"
@@ -55,7 +54,7 @@ func fitted(t *testing.T) (*model.FitResult, *frame.Frame) {
 	t.Helper()
 	fitOnce.Do(func() {
 		fitRaw = stores(t, 1500, 11)
-		fitRes, fitErr = model.Fit(context.Background(), model.FitInput{Raw: fitRaw, CreatedAt: time.Unix(1e9, 0), ConfigHash: "test"}, fitConfig())
+		fitRes, fitErr = model.Fit(context.Background(), model.FitInput{Raw: fitRaw, ConfigHash: "test"}, fitConfig())
 	})
 	if fitErr != nil {
 		t.Fatal(fitErr)
@@ -127,7 +126,7 @@ func TestScoreChangedStoreIsPredicted(t *testing.T) {
 
 func TestFitIsDeterministic(t *testing.T) {
 	r, raw := fitted(t)
-	again, err := model.Fit(context.Background(), model.FitInput{Raw: raw, CreatedAt: time.Unix(1e9, 0), ConfigHash: "test"}, fitConfig())
+	again, err := model.Fit(context.Background(), model.FitInput{Raw: raw, ConfigHash: "test"}, fitConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +168,7 @@ func TestSecondRefitKeepsSegmentIDs(t *testing.T) {
 			changed.Num[j][i] = v * (1 - 0.01*math.Abs(math.Sin(float64(i+j))))
 		}
 	}
-	next, err := model.Fit(context.Background(), model.FitInput{Raw: &changed, Previous: r.Bundle, CreatedAt: time.Unix(2e9, 0)}, fitConfig())
+	next, err := model.Fit(context.Background(), model.FitInput{Raw: &changed, Previous: r.Bundle}, fitConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package hdbscan
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sync/atomic"
 )
 
@@ -40,6 +42,7 @@ type boruvka struct {
 	bestQ    []int32   // per position: its partner position, −1 for none
 	valid    []bool    // per position: best/bestQ is the exact nearest outside the component
 	fresh    []bool    // per position: searched in the current round
+	lb       []float64 // per position: lower bound on the key of its nearest point outside
 	bound    []uint64  // per component root: float64 bits of the smallest known edge key
 	uf       []int32   // union-find parents over positions
 	rank     []uint8
@@ -56,10 +59,12 @@ func newBoruvka(t *kdTree, coreKey []float64, alpha float64, nb []int32, nbRd []
 		nbPos: make([]int32, m*kn), nbKey: make([]float64, m*kn),
 		comp: make([]int32, m), nodeComp: make([]int32, len(t.nodes)),
 		best: make([]float64, m), bestQ: make([]int32, m), valid: make([]bool, m), fresh: make([]bool, m),
+		lb:    make([]float64, m),
 		bound: make([]uint64, m), uf: make([]int32, m), rank: make([]uint8, m),
 	}
 	for p, r := range t.idx {
 		b.ck[p] = coreKey[r]
+		b.lb[p] = b.ck[p] // every edge of p is at least its core key
 		b.uf[p] = int32(p)
 		b.bestQ[p] = -1
 	}
@@ -315,8 +320,13 @@ func (b *boruvka) merge(edges []keyEdge) []keyEdge {
 	}
 	for p, c := range b.comp {
 		if b.fresh[p] {
+			// Every edge the search skipped had a key above the component's final
+			// bound, so the nearest point outside is at least min(best, bound) away,
+			// and stays so as components only grow.
 			b.fresh[p] = false
-			b.valid[p] = b.bestQ[p] >= 0 && b.best[p] <= b.compBound(c)
+			cb := b.compBound(c)
+			b.valid[p] = b.bestQ[p] >= 0 && b.best[p] <= cb
+			b.lb[p] = max(b.lb[p], min(b.best[p], cb))
 		}
 		if !b.valid[p] {
 			continue
@@ -356,38 +366,56 @@ type roundState struct {
 }
 
 // searchRound searches every active point: a point whose answer is not cached and whose
-// core key does not exceed its component's bound. When few points are active (the early
-// rounds, where most cached answers survive) each is searched on its own; otherwise the
-// dual-tree traversal shares the work of whole query nodes.
+// lower bound does not exceed its component's bound. Points are searched in ascending order
+// of their lower bound, so the points likely to hold a component's smallest edge go first
+// and tighten its bound for the rest, which are then skipped without a search. When most
+// points are active the dual-tree traversal shares the work of whole query nodes instead.
 func (b *boruvka) searchRound(workers int) {
+	t := b.t
+	var act []int32
+	for p := range t.n {
+		if b.valid[p] {
+			continue
+		}
+		b.best[p], b.bestQ[p] = math.Inf(1), -1
+		if b.lb[p] <= b.compBound(b.comp[p]) {
+			act = append(act, int32(p))
+		}
+	}
+	if useDual && len(act) >= t.n/4 {
+		b.dualRound(workers, act)
+		return
+	}
+	slices.SortFunc(act, func(p, q int32) int {
+		if c := cmp.Compare(b.lb[p], b.lb[q]); c != 0 {
+			return c
+		}
+		return cmp.Compare(p, q)
+	})
+	parallelFor(workers, len(act), 256, func(_, lo, hi int) {
+		var stack []nodeDist
+		for _, p := range act[lo:hi] {
+			if b.lb[p] <= b.compBound(b.comp[p]) {
+				b.fresh[p] = true
+				stack = b.search(p, stack)
+			}
+		}
+	})
+}
+
+var useDual = true
+
+// dualRound runs the dual-tree traversal for the active points.
+func (b *boruvka) dualRound(workers int, act []int32) {
 	t := b.t
 	rs := &roundState{
 		qBound: make([]float64, len(t.nodes)),
 		qMinCk: make([]float64, len(t.nodes)),
 		active: make([]bool, t.n),
 	}
-	count := 0
-	for p := range t.n {
-		if b.valid[p] {
-			continue
-		}
-		b.best[p], b.bestQ[p] = math.Inf(1), -1
-		if b.ck[p] <= b.compBound(b.comp[p]) {
-			rs.active[p] = true
-			b.fresh[p] = true
-			count++
-		}
-	}
-	if count < t.n/4 {
-		parallelFor(workers, t.n, 1024, func(_, lo, hi int) {
-			var stack []nodeDist
-			for p := lo; p < hi; p++ {
-				if rs.active[p] {
-					stack = b.search(int32(p), stack)
-				}
-			}
-		})
-		return
+	for _, p := range act {
+		rs.active[p] = true
+		b.fresh[p] = true
 	}
 	subtrees := t.subtrees(8 * max(workers, 1))
 	// Subtrees holding several components first: they hold the short edges between

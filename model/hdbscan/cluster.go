@@ -69,6 +69,9 @@ func Cluster(ctx context.Context, x *mat.Dense, cfg Config) (*Result, error) {
 	}
 	n, d := x.Dims()
 	p := cfg.resolve(n)
+	if n > maxRows || d > maxDims {
+		return nil, fmt.Errorf("hdbscan: %d×%d matrix exceeds the supported %d rows or %d columns", n, d, maxRows, maxDims)
+	}
 	if n < p.mcs {
 		return nil, fmt.Errorf("clustering %d rows with MinClusterSize %d: %w", n, p.mcs, ErrTooFewPoints)
 	}
@@ -115,6 +118,9 @@ func Cluster(ctx context.Context, x *mat.Dense, cfg Config) (*Result, error) {
 		pred:          &predSource{tree: tree, predRd: predRd, ms: p.ms, ct: ct, selected: sel.clusters},
 	}, nil
 }
+
+// maxDims is the largest number of columns (split dimensions are stored in 16 bits).
+const maxDims = 1<<16 - 1
 
 // rowMajor copies x into a row-major slice, rejecting unusable values.
 func rowMajor(x *mat.Dense) ([]float64, error) {

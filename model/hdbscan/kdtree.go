@@ -1,6 +1,11 @@
 package hdbscan
 
-import "sync"
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+	"sync"
+)
 
 // leafSize is the largest number of points in a k-d tree leaf.
 const leafSize = 16
@@ -17,6 +22,7 @@ type kdTree struct {
 	pos    []int32   // row of the input → tree position
 	nodes  []kdNode
 	lo, hi []float64 // node×d bounding boxes
+	split  []uint16  // per internal node: the dimension its children were split along
 }
 
 type kdNode struct {
@@ -51,6 +57,7 @@ func buildKDTree(data []float64, n, d, workers int) *kdTree {
 	t.nodes = make([]kdNode, nn)
 	t.lo = make([]float64, nn*d)
 	t.hi = make([]float64, nn*d)
+	t.split = make([]uint16, nn)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(workers-1, 0))
 	t.build(data, 0, 0, n, &wg, sem)
@@ -76,6 +83,7 @@ func (t *kdTree) build(data []float64, id, s, e int, wg *sync.WaitGroup, sem cha
 	}
 	mid := s + (e-s)/2
 	dim := t.widestDim(data, s, e)
+	t.split[id] = uint16(dim)
 	selectKth(t.idx[s:e], data, t.d, dim, mid-s)
 	left, right := id+1, id+1+nodeCount(mid-s)
 	nd.left, nd.right = int32(left), int32(right)
@@ -141,20 +149,21 @@ func (t *kdTree) fillBoxes(data []float64, id int) {
 }
 
 // selectKth reorders idx so that the point at position k has the k-th smallest coordinate
-// dim, with no larger coordinate before it and no smaller one after it (Hoare's
-// quickselect with a median-of-three pivot; deterministic).
+// dim, with no larger coordinate before it and no smaller one after it: Hoare's quickselect
+// with a median-of-three pivot, falling back to sorting the remaining range when the
+// partitions stay unbalanced (so adversarial orders cannot make it quadratic). Deterministic.
 func selectKth(idx []int32, data []float64, d, dim, k int) {
 	key := func(i int) float64 { return data[int(idx[i])*d+dim] }
 	lo, hi := 0, len(idx)-1
+	budget := 2 * bits.Len(uint(len(idx)))
 	for hi > lo {
-		if hi-lo < 16 {
-			for i := lo + 1; i <= hi; i++ {
-				for j := i; j > lo && key(j) < key(j-1); j-- {
-					idx[j], idx[j-1] = idx[j-1], idx[j]
-				}
-			}
+		if hi-lo < 16 || budget == 0 {
+			slices.SortFunc(idx[lo:hi+1], func(a, b int32) int {
+				return cmp.Compare(data[int(a)*d+dim], data[int(b)*d+dim])
+			})
 			return
 		}
+		budget--
 		m := lo + (hi-lo)/2
 		if key(m) < key(lo) {
 			idx[m], idx[lo] = idx[lo], idx[m]

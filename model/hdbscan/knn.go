@@ -23,63 +23,83 @@ func (kt *knnTable) rows(row int) []int32    { return kt.nb[row*kt.k : (row+1)*k
 func allKNN(t *kdTree, k, workers int) *knnTable {
 	kt := &knnTable{k: k, rd: make([]float64, t.n*k), nb: make([]int32, t.n*k)}
 	parallelFor(workers, t.n, 2048, func(_, lo, hi int) {
-		var stack []nodeDist
+		s := knnSearch{t: t, off: make([]float64, t.d)}
 		for p := lo; p < hi; p++ {
 			row := t.idx[p]
-			stack = t.knnPoint(p, kt.rd[int(row)*k:int(row+1)*k], kt.nb[int(row)*k:int(row+1)*k], stack)
+			s.run(t.pts[p*t.d:(p+1)*t.d], kt.rd[int(row)*k:int(row+1)*k], kt.nb[int(row)*k:int(row+1)*k])
 		}
 	})
 	return kt
 }
 
-// knnPoint fills rd and nb (length k) with the k nearest points to the point at tree
-// position p, ascending.
-func (t *kdTree) knnPoint(p int, rd []float64, nb []int32, stack []nodeDist) []nodeDist {
-	d := t.d
-	x := t.pts[p*d : (p+1)*d]
-	k := len(rd)
+// knnSearch finds the k nearest points to x: a depth-first descent, nearer child first, that
+// keeps per dimension the squared offset of x from the current node's cell (the region its
+// ancestors' splits leave it, each split bounded by the children's extreme coordinates) and
+// skips a cell, or a leaf's tight box, that is at least as far as the current k-th distance
+// (ties cannot change any k-th distance, so duplicate points cost nothing extra). The cell
+// bound is the sum of the offsets in index order, never above the true squared distance of
+// a point inside, so the search is exact.
+type knnSearch struct {
+	t   *kdTree
+	off []float64
+	x   []float64
+	rd  []float64
+	nb  []int32
+}
+
+func (s *knnSearch) run(x, rd []float64, nb []int32) {
+	s.x, s.rd, s.nb = x, rd, nb
 	for i := range rd {
 		rd[i], nb[i] = math.Inf(1), -1
 	}
-	offer := func(lo, hi int32) {
-		for j := lo; j < hi; j++ {
-			v := rdist(x, t.pts[int(j)*d:int(j+1)*d])
-			if v >= rd[k-1] {
+	clear(s.off)
+	s.visit(0)
+}
+
+func (s *knnSearch) visit(id int) {
+	t := s.t
+	nd := &t.nodes[id]
+	k := len(s.rd)
+	if nd.leaf() {
+		if id != 0 && t.pointBoxRd(s.x, id) >= s.rd[k-1] {
+			return
+		}
+		d := t.d
+		for j := nd.start; j < nd.end; j++ {
+			v := rdist(s.x, t.pts[int(j)*d:int(j+1)*d])
+			if v >= s.rd[k-1] {
 				continue
 			}
 			i := k - 1
-			for i > 0 && rd[i-1] > v {
-				rd[i], nb[i] = rd[i-1], nb[i-1]
+			for i > 0 && s.rd[i-1] > v {
+				s.rd[i], s.nb[i] = s.rd[i-1], s.nb[i-1]
 				i--
 			}
-			rd[i], nb[i] = v, t.idx[j]
+			s.rd[i], s.nb[i] = v, t.idx[j]
 		}
+		return
 	}
-	own := t.leafOf(p)
-	offer(t.nodes[own].start, t.nodes[own].end)
-	stack = append(stack[:0], nodeDist{0, 0})
-	for len(stack) > 0 {
-		top := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if top.rd >= rd[k-1] || int(top.id) == own {
-			continue
-		}
-		nd := t.nodes[top.id]
-		if nd.leaf() {
-			offer(nd.start, nd.end)
-			continue
-		}
-		l, r := int(nd.left), int(nd.right)
-		dl, dr := t.pointBoxRd(x, l), t.pointBoxRd(x, r)
-		if dl <= dr {
-			stack = pushIfBelow(stack, nodeDist{int32(r), dr}, rd[k-1])
-			stack = pushIfBelow(stack, nodeDist{int32(l), dl}, rd[k-1])
-		} else {
-			stack = pushIfBelow(stack, nodeDist{int32(l), dl}, rd[k-1])
-			stack = pushIfBelow(stack, nodeDist{int32(r), dr}, rd[k-1])
-		}
+	dim := int(t.split[id])
+	d := t.d
+	v := s.x[dim]
+	divLo, divHi := t.hi[int(nd.left)*d+dim], t.lo[int(nd.right)*d+dim]
+	near, far, g := int(nd.left), int(nd.right), divHi-v
+	if v-divLo+v-divHi >= 0 {
+		near, far, g = far, near, v-divLo
 	}
-	return stack
+	s.visit(near)
+	old := s.off[dim]
+	if g > 0 {
+		s.off[dim] = max(old, g*g)
+	}
+	var bound float64
+	for _, o := range s.off {
+		bound += o
+	}
+	if bound < s.rd[k-1] {
+		s.visit(far)
+	}
+	s.off[dim] = old
 }
 
 func pushIfBelow(stack []nodeDist, nd nodeDist, bound float64) []nodeDist {
@@ -87,22 +107,6 @@ func pushIfBelow(stack []nodeDist, nd nodeDist, bound float64) []nodeDist {
 		stack = append(stack, nd)
 	}
 	return stack
-}
-
-// leafOf is the leaf holding tree position p.
-func (t *kdTree) leafOf(p int) int {
-	id := 0
-	for {
-		nd := &t.nodes[id]
-		if nd.leaf() {
-			return id
-		}
-		if int32(p) < t.nodes[nd.left].end {
-			id = int(nd.left)
-		} else {
-			id = int(nd.right)
-		}
-	}
 }
 
 // neighbor is a training point found by a k-nearest-neighbour query.
