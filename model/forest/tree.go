@@ -118,6 +118,11 @@ func splitMix64(z uint64) uint64 {
 func (b *builder) build(t int) *tree {
 	b.rng = treeRand(b.p.seed, t)
 	b.drawSample()
+	return b.growTree()
+}
+
+// growTree grows a tree on the current sample weights and in-bag samples.
+func (b *builder) growTree() *tree {
 	for f := range b.features {
 		b.features[f] = f
 		b.constant[f] = 0

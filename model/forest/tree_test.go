@@ -372,3 +372,32 @@ func TestBootstrapWeights(t *testing.T) {
 		})
 	}
 }
+
+// TestSampleCounts: MinSamplesSplit and MinSamplesLeaf count distinct samples, not weights
+// (scikit-learn's n_node_samples): two samples drawn three times each make a node of 2.
+func TestSampleCounts(t *testing.T) {
+	x := col(1, 2, 3, 4)
+	y := []int{0, 0, 1, 1}
+	tests := []struct {
+		name  string
+		cfg   Config
+		nodes int
+	}{
+		{"defaults split", Config{}, 3},
+		{"min samples split 3", Config{MinSamplesSplit: 3}, 1},
+		{"min samples leaf 2", Config{MinSamplesLeaf: 2}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := buildOne(t, x, y, tt.cfg)
+			clear(b.w)
+			b.w[0], b.w[3] = 3, 3
+			b.samples = append(b.samples[:0], 0, 3)
+			b.growTree()
+			if len(b.nodes) != tt.nodes || b.weightN[0] != 6 || b.count[0] != 2 {
+				t.Errorf("%d nodes, root weight %v and %d samples; want %d nodes, weight 6, 2 samples",
+					len(b.nodes), b.weightN[0], b.count[0], tt.nodes)
+			}
+		})
+	}
+}
