@@ -227,8 +227,9 @@ type Config struct {
 	// not depend on Workers or scheduling.
 	Seed uint64
 
-	// Workers is the number of trees trained in parallel. 0 means runtime.GOMAXPROCS(0).
-	// Every value gives the same forest.
+	// Workers is the number of trees trained in parallel. 0 means runtime.GOMAXPROCS(0);
+	// values above NEstimators act as NEstimators. Every value gives the same forest. Each
+	// worker holds about 40 bytes of scratch space per training sample.
 	Workers int
 }
 

@@ -241,9 +241,10 @@ func (c *Classifier) Size() int { return len(c.nodes) }
 // feature_importances_ (all zeros when no tree has a split).
 func (c *Classifier) FeatureImportances() []float64 { return slices.Clone(c.importances) }
 
-// OOBScore returns the out-of-bag accuracy and true when the forest was trained with OOB.
-// It is the accuracy of the OOB decision's argmax over the samples that were out of bag
-// for at least one tree (scikit-learn also counts the others, as class 0, after warning).
+// OOBScore returns the out-of-bag accuracy, and false when the forest was trained without
+// OOB (or no sample was ever out of bag). It is the accuracy of the OOB decision's argmax
+// over the samples that were out of bag for at least one tree (scikit-learn also counts
+// the others, as class 0, after a warning; with 100 trees there are none in practice).
 func (c *Classifier) OOBScore() (float64, bool) { return c.oobScore, c.hasOOB }
 
 // OOBDecision returns the out-of-bag class probabilities of every training sample (one row
