@@ -1,9 +1,7 @@
 package hdbscan
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"sync/atomic"
 )
 
@@ -366,10 +364,10 @@ type roundState struct {
 }
 
 // searchRound searches every active point: a point whose answer is not cached and whose
-// lower bound does not exceed its component's bound. Points are searched in ascending order
-// of their lower bound, so the points likely to hold a component's smallest edge go first
-// and tighten its bound for the rest, which are then skipped without a search. When most
-// points are active the dual-tree traversal shares the work of whole query nodes instead.
+// lower bound (its core key, or its nearest point outside in an earlier round: components
+// only grow) does not exceed its component's bound. When few points are active (the early
+// rounds, where most cached answers survive) each is searched on its own; otherwise the
+// dual-tree traversal shares the work of whole query nodes.
 func (b *boruvka) searchRound(workers int) {
 	t := b.t
 	var act []int32
@@ -382,16 +380,10 @@ func (b *boruvka) searchRound(workers int) {
 			act = append(act, int32(p))
 		}
 	}
-	if useDual && len(act) >= t.n/4 {
+	if len(act) >= t.n/4 {
 		b.dualRound(workers, act)
 		return
 	}
-	slices.SortFunc(act, func(p, q int32) int {
-		if c := cmp.Compare(b.lb[p], b.lb[q]); c != 0 {
-			return c
-		}
-		return cmp.Compare(p, q)
-	})
 	parallelFor(workers, len(act), 256, func(_, lo, hi int) {
 		var stack []nodeDist
 		for _, p := range act[lo:hi] {
@@ -402,8 +394,6 @@ func (b *boruvka) searchRound(workers int) {
 		}
 	})
 }
-
-var useDual = true
 
 // dualRound runs the dual-tree traversal for the active points.
 func (b *boruvka) dualRound(workers int, act []int32) {
