@@ -46,11 +46,10 @@ type boruvka struct {
 	rank     []uint8
 }
 
-// newBoruvka prepares the search over tree t of m unique points (classes). coreKey holds
-// every class's core key; nb and nbRd are the neighbour table of every class (as classes,
-// −1 for none) with squared distances; kn is its width.
-func newBoruvka(t *kdTree, coreKey []float64, alpha float64, nb []int32, nbRd []float64, kn int) *boruvka {
-	m := t.n
+// newBoruvka prepares the search over tree t of the classes of identical rows (t's rows are
+// classes). coreKey holds every class's core key; kt is the neighbour table of the rows.
+func newBoruvka(t *kdTree, coreKey []float64, alpha float64, cls *classes, kt *knnTable) *boruvka {
+	m, kn := t.n, kt.k
 	b := &boruvka{
 		t: t, alpha: alpha, alphaOne: alpha == 1, kn: kn,
 		ck: make([]float64, m), minCk: make([]float64, len(t.nodes)),
@@ -66,16 +65,18 @@ func newBoruvka(t *kdTree, coreKey []float64, alpha float64, nb []int32, nbRd []
 		b.uf[p] = int32(p)
 		b.bestQ[p] = -1
 	}
-	for p, r := range t.idx {
-		for j := range kn {
-			c := nb[int(r)*kn+j]
-			if c < 0 {
-				b.nbPos[p*kn+j] = -1
+	for p, c := range t.idx {
+		rep := int(cls.rep(int(c)))
+		rds := kt.dists(rep)
+		for j, row := range kt.rows(rep) {
+			o := cls.of[row]
+			if o == c {
+				b.nbPos[p*kn+j] = -1 // the class itself
 				continue
 			}
-			q := t.pos[c]
+			q := t.pos[o]
 			b.nbPos[p*kn+j] = q
-			b.nbKey[p*kn+j] = max(b.ck[p], b.ck[q], b.key(nbRd[int(r)*kn+j]))
+			b.nbKey[p*kn+j] = max(b.ck[p], b.ck[q], b.key(rds[j]))
 		}
 	}
 	for id := len(t.nodes) - 1; id >= 0; id-- {

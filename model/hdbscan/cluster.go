@@ -122,19 +122,24 @@ func Cluster(ctx context.Context, x *mat.Dense, cfg Config) (*Result, error) {
 // maxDims is the largest number of columns (split dimensions are stored in 16 bits).
 const maxDims = 1<<16 - 1
 
-// rowMajor copies x into a row-major slice, rejecting unusable values.
+// rowMajor returns the rows of x as one row-major slice (x's own storage when it has no
+// gaps; it is only read), rejecting unusable values.
 func rowMajor(x *mat.Dense) ([]float64, error) {
 	n, d := x.Dims()
 	raw := x.RawMatrix()
-	data := make([]float64, n*d)
 	for i := range n {
-		row := raw.Data[i*raw.Stride : i*raw.Stride+d]
-		for j, v := range row {
+		for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+d] {
 			if math.IsNaN(v) || math.Abs(v) > maxAbs {
 				return nil, &InputError{Row: i, Col: j, Value: v}
 			}
 		}
-		copy(data[i*d:], row)
+	}
+	if raw.Stride == d {
+		return raw.Data[:n*d], nil
+	}
+	data := make([]float64, n*d)
+	for i := range n {
+		copy(data[i*d:], raw.Data[i*raw.Stride:i*raw.Stride+d])
 	}
 	return data, nil
 }
@@ -162,7 +167,7 @@ func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, k
 			coreKey[c] = coreW[c]
 		}
 	}
-	var classMST []Edge
+	classMST := make([]Edge, 0, max(m-1, 0))
 	if m > 1 {
 		b, exact := classBoruvka(cls, ut, kt, coreKey, p)
 		for _, e := range b.run(p.workers, exact) {
@@ -185,17 +190,7 @@ func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, k
 // core distance (with α = 1), which lets the first round skip their search.
 func classBoruvka(cls *classes, ut *kdTree, kt *knnTable, coreKey []float64, p params) (*boruvka, []bool) {
 	m, kn := cls.count(), kt.k
-	nb, nbRd := make([]int32, m*kn), make([]float64, m*kn)
-	for c := range m {
-		r := int(cls.rep(c))
-		for j, q := range kt.rows(r) {
-			nb[c*kn+j], nbRd[c*kn+j] = cls.of[q], kt.dists(r)[j]
-			if cls.of[q] == int32(c) {
-				nb[c*kn+j] = -1
-			}
-		}
-	}
-	b := newBoruvka(ut, coreKey, p.alpha, nb, nbRd, kn)
+	b := newBoruvka(ut, coreKey, p.alpha, cls, kt)
 	exact := make([]bool, m)
 	if p.alphaIsOne {
 		for pos, c := range ut.idx {

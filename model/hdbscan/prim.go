@@ -21,87 +21,100 @@ import (
 // exactly the same distance as a spanning-tree edge, which only coincidences produce (for
 // example points on a lattice) and which this reproduction does not search for.
 
-// tightGraph is the class-level graph: adjacency of every class in CSR form.
+// tightGraph is the class-level graph in CSR form: the spanning-tree edges with their
+// weights, and the core-distance ties, whose weight is the larger core distance of their two
+// ends.
 type tightGraph struct {
-	start []int32
-	to    []int32
-	w     []float64
+	mst csr
+	tie csr
 }
 
-// buildTightGraph collects the spanning-tree edges and the core-distance ties as class edges.
-// The ties of class k are the classes within its core distance (scaled by α) whose core
-// distance is at most k's; they come from the neighbour table kt when it provably holds all
-// of them, otherwise from a range query on the class tree t.
-func buildTightGraph(cls *classes, t *kdTree, kt *knnTable, coreW []float64, mst []Edge, alpha float64, workers int) *tightGraph {
-	m := cls.count()
-	weights := make(map[float64]struct{}, len(mst))
-	for _, e := range mst {
-		weights[e.Weight] = struct{}{}
-	}
-	const grain = 512
-	chunks := make([][]Edge, (m+grain-1)/grain)
-	parallelFor(workers, m, grain, func(_, lo, hi int) {
-		var out []Edge
-		var stack []nodeDist
-		var found []int32
-		for k := lo; k < hi; k++ {
-			c := coreW[k]
-			if _, ok := weights[c]; !ok {
-				continue
-			}
-			x := t.pts[int(t.posOf(int32(k)))*t.d:][:t.d]
-			rows, rds := kt.rows(int(cls.rep(k))), kt.dists(int(cls.rep(k)))
-			if kt.k == len(cls.of) || math.Sqrt(rds[kt.k-1])/alpha > c {
-				for j, r := range rows {
-					if l := cls.of[r]; int(l) != k && coreW[l] <= c && math.Sqrt(rds[j])/alpha <= c {
-						out = append(out, Edge{int32(k), l, c})
-					}
-				}
-				continue
-			}
-			r := c * alpha
-			found, stack = t.rangeQuery(x, r*r*(1+1e-9), found[:0], stack)
-			for _, l := range found {
-				if int(l) == k || coreW[l] > c {
-					continue
-				}
-				if math.Sqrt(rdist(x, t.pts[int(t.posOf(l))*t.d:][:t.d]))/alpha <= c {
-					out = append(out, Edge{int32(k), l, c})
-				}
-			}
-		}
-		chunks[lo/grain] = out
-	})
-	g := &tightGraph{start: make([]int32, m+1)}
-	add := func(es []Edge) {
-		for _, e := range es {
-			g.start[e.A+1]++
-			g.start[e.B+1]++
-		}
-	}
-	add(mst)
+type csr struct {
+	start []int32
+	to    []int32
+	w     []float64 // nil for ties
+}
+
+// newCSR builds the adjacency of m nodes from undirected edges given as endpoint pairs
+// (a[i], b[i]) in chunks, with weights w (nil: none).
+func newCSR(m int, chunks [][]int32, w []float64) csr {
+	g := csr{start: make([]int32, m+1)}
 	for _, ch := range chunks {
-		add(ch)
+		for _, v := range ch {
+			g.start[v+1]++
+		}
 	}
 	for i := range m {
 		g.start[i+1] += g.start[i]
 	}
 	g.to = make([]int32, g.start[m])
-	g.w = make([]float64, g.start[m])
+	if w != nil {
+		g.w = make([]float64, g.start[m])
+	}
 	fill := slices.Clone(g.start[:m])
-	put := func(es []Edge) {
-		for _, e := range es {
-			g.to[fill[e.A]], g.w[fill[e.A]] = e.B, e.Weight
-			fill[e.A]++
-			g.to[fill[e.B]], g.w[fill[e.B]] = e.A, e.Weight
-			fill[e.B]++
+	e := 0
+	for _, ch := range chunks {
+		for i := 0; i < len(ch); i += 2 {
+			a, b := ch[i], ch[i+1]
+			g.to[fill[a]], g.to[fill[b]] = b, a
+			if w != nil {
+				g.w[fill[a]], g.w[fill[b]] = w[e], w[e]
+			}
+			fill[a]++
+			fill[b]++
+			e++
 		}
 	}
-	put(mst)
-	for _, ch := range chunks {
-		put(ch)
-	}
 	return g
+}
+
+// buildTightGraph collects the spanning-tree edges and the core-distance ties as class edges.
+// The ties of class k are the classes within its core distance (scaled by α) whose core
+// distance is at most k's; they come from the neighbour table kt when it provably holds all
+// of them, otherwise from a range query on the class tree t. Only classes whose core distance
+// is a spanning-tree weight can have a tie that matters.
+func buildTightGraph(cls *classes, t *kdTree, kt *knnTable, coreW []float64, mst []Edge, alpha float64, workers int) *tightGraph {
+	m := cls.count()
+	weights := make(map[float64]struct{}, len(mst))
+	pairs := make([]int32, 0, 2*len(mst))
+	ws := make([]float64, 0, len(mst))
+	for _, e := range mst {
+		weights[e.Weight] = struct{}{}
+		pairs = append(pairs, e.A, e.B)
+		ws = append(ws, e.Weight)
+	}
+	const grain = 512
+	chunks := make([][]int32, (m+grain-1)/grain)
+	parallelFor(workers, m, grain, func(_, lo, hi int) {
+		var out, found []int32
+		var stack []nodeDist
+		for k := lo; k < hi; k++ {
+			c := coreW[k]
+			if _, ok := weights[c]; !ok {
+				continue
+			}
+			rep := int(cls.rep(k))
+			rows, rds := kt.rows(rep), kt.dists(rep)
+			if kt.k == len(cls.of) || math.Sqrt(rds[kt.k-1])/alpha > c {
+				for j, r := range rows {
+					if l := cls.of[r]; int(l) != k && coreW[l] <= c && math.Sqrt(rds[j])/alpha <= c {
+						out = append(out, int32(k), l)
+					}
+				}
+				continue
+			}
+			x := t.pts[int(t.posOf(int32(k)))*t.d:][:t.d]
+			r := c * alpha
+			found, stack = t.rangeQuery(x, r*r*(1+1e-9), found[:0], stack)
+			for _, l := range found {
+				if int(l) != k && coreW[l] <= c && math.Sqrt(rdist(x, t.pts[int(t.posOf(l))*t.d:][:t.d]))/alpha <= c {
+					out = append(out, int32(k), l)
+				}
+			}
+		}
+		chunks[lo/grain] = out
+	})
+	return &tightGraph{mst: newCSR(m, [][]int32{pairs}, ws), tie: newCSR(m, chunks, nil)}
 }
 
 // primEntry is a heap entry: the lowest unvisited row of a class at the class's distance.
@@ -134,12 +147,18 @@ func primOrder(cls *classes, coreW []float64, g *tightGraph) []Edge {
 		done[k]++
 		if !relaxed[k] {
 			relaxed[k] = true
-			for j := g.start[k]; j < g.start[k+1]; j++ {
-				l, w := g.to[j], g.w[j]
+			relax := func(l int32, w float64) {
 				if int(done[l]) < cls.size(int(l)) && w < dist[l] {
 					dist[l], src[l] = w, row
 					h = heapPush(h, primEntry{w, cls.rows(int(l))[done[l]], l})
 				}
+			}
+			for j := g.mst.start[k]; j < g.mst.start[k+1]; j++ {
+				relax(g.mst.to[j], g.mst.w[j])
+			}
+			for j := g.tie.start[k]; j < g.tie.start[k+1]; j++ {
+				l := g.tie.to[j]
+				relax(l, max(coreW[k], coreW[l]))
 			}
 			if int(done[k]) < cls.size(int(k)) && coreW[k] < dist[k] {
 				dist[k], src[k] = coreW[k], row

@@ -179,3 +179,30 @@ func TestWorkersDoNotChangeResults(t *testing.T) {
 		t.Errorf("NClusters = %d; want a real clustering", results[0].NClusters)
 	}
 }
+
+// TestStridedInput clusters a column slice of a wider matrix (rows with gaps in memory) and
+// the same values stored contiguously.
+func TestStridedInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	x := archetypes(rng, 800, 3, 4)
+	wide := mat.NewDense(800, 5, nil)
+	for i := range 800 {
+		row := wide.RawRowView(i)
+		copy(row[1:4], x.RawRowView(i))
+		row[0], row[4] = rng.Float64(), rng.Float64()
+	}
+	view := wide.Slice(0, 800, 1, 4).(*mat.Dense)
+	cfg := hdbscan.Config{MinClusterSize: 12}
+	a, err := hdbscan.Cluster(context.Background(), view, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := hdbscan.Cluster(context.Background(), x, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := cmpopts.IgnoreUnexported(hdbscan.Result{})
+	if diff := cmp.Diff(b, a, opt, cmpopts.EquateNaNs()); diff != "" {
+		t.Errorf("strided vs contiguous (-contiguous +strided):\n%s", diff)
+	}
+}
