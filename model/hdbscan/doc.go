@@ -48,9 +48,11 @@
 // sort. It gets that tree without Prim's O(n²) cost by running Prim's rules on a sparse graph
 // holding every edge Prim's can pick: the Borůvka tree, plus each point's edges to the points
 // within its core distance (the ties its core distance creates), with duplicate rows handled
-// as groups. Ties between unrelated pairs of rows at exactly equal distances (lattice data)
-// are not searched for; they change nothing but, at most, which side of such a tie a point
-// falls on. Result.MST is that tree, in Prim's order.
+// as groups. Exactly equal distances between unrelated pairs of rows (lattice data such as
+// integer-coded features) are not searched for: there the tree still has minimum weight and
+// the clustering is still a valid HDBSCAN result, but the order of such tied merges, and so
+// which cluster a tied point falls out of, can differ from hdbscan's. Result.MST is that
+// tree, in Prim's order.
 //
 // The golden tests compare with hdbscan 0.8.44 itself run with a stable sort (labels,
 // numbering, condensed tree, probabilities, outlier scores, persistence, core distances,

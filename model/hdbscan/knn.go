@@ -127,42 +127,56 @@ type nodeDist struct {
 }
 
 // knnQuery returns the k nearest points of t to x ordered by (distance, row), in out (which
-// must have length k ≤ t.n). stack is scratch space, returned for reuse.
-func (t *kdTree) knnQuery(x []float64, out []neighbor, stack []nodeDist) []nodeDist {
-	k := len(out)
+// must have length k ≤ t.n), walking the tree as knnSearch does but keeping cells at exactly
+// the k-th distance (a tied row may be lower). off is scratch space of length t.d.
+func (t *kdTree) knnQuery(x []float64, out []neighbor, off []float64) {
 	for i := range out {
 		out[i] = neighbor{math.Inf(1), math.MaxInt32}
 	}
+	clear(off)
+	t.queryVisit(0, x, out, off)
+}
+
+func (t *kdTree) queryVisit(id int, x []float64, out []neighbor, off []float64) {
+	nd := &t.nodes[id]
+	k := len(out)
 	d := t.d
-	stack = append(stack[:0], nodeDist{0, t.pointBoxRd(x, 0)})
-	for len(stack) > 0 {
-		top := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if top.rd > out[k-1].rd {
-			continue
+	if nd.leaf() {
+		if id != 0 && t.pointBoxRd(x, id) > out[k-1].rd {
+			return
 		}
-		nd := t.nodes[top.id]
-		if nd.leaf() {
-			for j := int(nd.start); j < int(nd.end); j++ {
-				c := neighbor{rdist(x, t.pts[j*d:(j+1)*d]), t.idx[j]}
-				if c.less(out[k-1]) {
-					i := k - 1
-					for i > 0 && c.less(out[i-1]) {
-						out[i] = out[i-1]
-						i--
-					}
-					out[i] = c
-				}
+		for j := int(nd.start); j < int(nd.end); j++ {
+			c := neighbor{rdist(x, t.pts[j*d:(j+1)*d]), t.idx[j]}
+			if !c.less(out[k-1]) {
+				continue
 			}
-			continue
+			i := k - 1
+			for i > 0 && c.less(out[i-1]) {
+				out[i] = out[i-1]
+				i--
+			}
+			out[i] = c
 		}
-		l, r := int(nd.left), int(nd.right)
-		dl, dr := t.pointBoxRd(x, l), t.pointBoxRd(x, r)
-		if dl <= dr {
-			stack = append(stack, nodeDist{int32(r), dr}, nodeDist{int32(l), dl})
-		} else {
-			stack = append(stack, nodeDist{int32(l), dl}, nodeDist{int32(r), dr})
-		}
+		return
 	}
-	return stack
+	dim := int(t.split[id])
+	v := x[dim]
+	divLo, divHi := t.hi[int(nd.left)*d+dim], t.lo[int(nd.right)*d+dim]
+	near, far, g := int(nd.left), int(nd.right), divHi-v
+	if v-divLo+v-divHi >= 0 {
+		near, far, g = far, near, v-divLo
+	}
+	t.queryVisit(near, x, out, off)
+	old := off[dim]
+	if g > 0 {
+		off[dim] = max(old, g*g)
+	}
+	var bound float64
+	for _, o := range off {
+		bound += o
+	}
+	if bound <= out[k-1].rd {
+		t.queryVisit(far, x, out, off)
+	}
+	off[dim] = old
 }

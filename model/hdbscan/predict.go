@@ -76,8 +76,8 @@ type Predictor struct {
 }
 
 type predScratch struct {
-	nb    []neighbor
-	stack []nodeDist
+	nb  []neighbor
+	off []float64
 }
 
 // PredictionData returns the Predictor for this clustering, building it on the first call
@@ -130,7 +130,8 @@ func newPredictor(tree *kdTree, ms int, core []float64, ct *ctree, sel []int32) 
 
 func (p *Predictor) initScratch() {
 	k := min(2*p.minSamples, p.tree.n)
-	p.scratch.New = func() any { return &predScratch{nb: make([]neighbor, k)} }
+	d := p.tree.d
+	p.scratch.New = func() any { return &predScratch{nb: make([]neighbor, k), off: make([]float64, d)} }
 }
 
 // Dims is the number of columns a point must have.
@@ -221,7 +222,7 @@ func finite(x []float64) bool {
 // reachability to x among its 2·MinSamples nearest, the λ of that distance (the largest
 // float64 when it is 0) and the squared distance to the nearest row.
 func (p *Predictor) nearest(x []float64, s *predScratch) (row int32, lambda, minRd float64) {
-	s.stack = p.tree.knnQuery(x, s.nb, s.stack)
+	p.tree.knnQuery(x, s.nb, s.off)
 	nb := s.nb
 	corePt := math.Sqrt(nb[min(p.minSamples, len(nb)-1)].rd)
 	best := math.Inf(1)
