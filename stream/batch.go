@@ -1,0 +1,442 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/storeseg/storeseg/model"
+	"github.com/storeseg/storeseg/model/frame"
+	"github.com/storeseg/storeseg/schemas"
+	"github.com/storeseg/storeseg/statestore"
+)
+
+// batch holds one batch's working data; its slices and maps are reused across batches.
+type batch struct {
+	msgs    []kafka.Message
+	dead    []int              // message index → -1, or index into dlqErr
+	dlqErr  []*inputError      // dead-letter errors, in order
+	updates []statestore.Update // the valid updates, in message order
+	upMsg   []int               // update index → message index
+	dropped []bool              // update index → dead-lettered after scoring
+	rec     schemas.StoreFeatureUpdate
+	last    map[string]int // store id → index of its last update
+	changed map[string]bool
+	finals  []final
+	prepNum []float64 // prepared rows of the finals' scores, for drift
+	prepCat []int32
+	out     outputs
+}
+
+// final is the outcome of a batch for one store: its last result and, when scored, its
+// assignment.
+type final struct {
+	res    statestore.Result
+	upIdx  int
+	scored bool
+	a      model.Assignment
+	emit   bool
+}
+
+func (b *batch) reset(msgs []kafka.Message) {
+	b.msgs = msgs
+	b.dead = b.dead[:0]
+	b.dlqErr = b.dlqErr[:0]
+	b.updates = b.updates[:0]
+	b.upMsg = b.upMsg[:0]
+	b.dropped = b.dropped[:0]
+	if b.last == nil {
+		b.last, b.changed = map[string]int{}, map[string]bool{}
+	}
+	b.out.reset()
+}
+
+// processBatch runs one batch through the pipeline: decode and validate, merge (preview),
+// score, produce the outputs and wait for their acknowledgement, persist state and offsets,
+// record emissions, commit the input offsets.
+func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, msgs []kafka.Message) error {
+	start := time.Now()
+	b := &c.b
+	b.reset(msgs)
+	c.m.consumed.Add(float64(len(msgs)))
+	c.m.batchSize.Observe(float64(len(msgs)))
+	if err := c.decodeAll(ctx, b); err != nil {
+		return err
+	}
+	if err := c.mergeAndScore(ctx, b); err != nil {
+		return err
+	}
+	if err := c.encodeOutputs(b); err != nil {
+		return err
+	}
+	if err := c.produce(ctx, &b.out); err != nil {
+		return err
+	}
+	acked := time.Now()
+	if err := c.persist(ctx, b); err != nil {
+		return err
+	}
+	c.commit(ctx, r, msgs)
+	c.afterBatch(b, acked)
+	c.m.batchDuration.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// decodeAll decodes and validates every message not applied yet, sorting it into an update or
+// a dead letter. Only transient decode failures (registry away) are retried; ctx ending then
+// is the only error.
+func (c *Consumer) decodeAll(ctx context.Context, b *batch) error {
+	for i := range b.msgs {
+		m := &b.msgs[i]
+		b.dead = append(b.dead, -1)
+		c.m.partitionLag(m.Partition, m.HighWaterMark-m.Offset-1)
+		if next, ok := c.applied[int32(m.Partition)]; ok && m.Offset < next {
+			c.m.skipped.Inc()
+			continue
+		}
+		if len(b.updates) == cap(b.updates) {
+			b.updates = append(b.updates, statestore.Update{})
+		} else {
+			b.updates = b.updates[:len(b.updates)+1]
+		}
+		u := &b.updates[len(b.updates)-1]
+		err := c.decodeOne(ctx, m, u, &b.rec)
+		if err == nil {
+			b.upMsg = append(b.upMsg, i)
+			b.dropped = append(b.dropped, false)
+			continue
+		}
+		b.updates = b.updates[:len(b.updates)-1]
+		var ie *inputError
+		if !errors.As(err, &ie) {
+			return err
+		}
+		b.dead[i] = len(b.dlqErr)
+		b.dlqErr = append(b.dlqErr, ie)
+	}
+	return nil
+}
+
+// decodeOne turns message m into update u, or returns an *inputError for a bad message.
+func (c *Consumer) decodeOne(ctx context.Context, m *kafka.Message, u *statestore.Update, rec *schemas.StoreFeatureUpdate) error {
+	if n := len(m.Key) + len(m.Value); n > c.cfg.MaxMessageBytes {
+		return badInput(ReasonOversized, "message of %d bytes exceeds the limit of %d", n, c.cfg.MaxMessageBytes)
+	}
+	if m.Value == nil {
+		if len(m.Key) == 0 {
+			return badInput(ReasonMissingStoreID, "tombstone without a key")
+		}
+		*u = statestore.Update{StoreID: string(m.Key), EventTime: m.Time.UnixMilli(), Delete: true, Num: u.Num[:0], Cat: u.Cat[:0]}
+		if err := statestore.ValidateUpdate(u); err != nil {
+			return &inputError{Reason: ReasonInvalidUpdate, Err: err}
+		}
+		return nil
+	}
+	var err error
+	_ = c.retry(ctx, "decode", func(ctx context.Context) error {
+		err = c.dec.Decode(ctx, m.Value, rec)
+		if err != nil && schemas.Reason(err) == "" {
+			return err // transient: retry
+		}
+		return nil
+	})
+	if err != nil {
+		if reason := schemas.Reason(err); reason != "" {
+			return &inputError{Reason: reason, Err: err}
+		}
+		return err
+	}
+	if rec.StoreID != string(m.Key) {
+		return badInput(ReasonKeyMismatch, "message key %q differs from store_id %q", m.Key, rec.StoreID)
+	}
+	if err := c.bounds.check(rec); err != nil {
+		return err
+	}
+	toUpdate(u, rec)
+	if err := statestore.ValidateUpdate(u); err != nil {
+		return &inputError{Reason: ReasonInvalidUpdate, Err: err}
+	}
+	return nil
+}
+
+// mergeAndScore previews the merge of the batch's updates and scores the final state of
+// every changed store. An update whose merged state the model rejects as bad input is
+// dead-lettered and the preview repeated without it.
+func (c *Consumer) mergeAndScore(ctx context.Context, b *batch) error {
+	for {
+		live := b.liveUpdates()
+		var results []statestore.Result
+		err := c.retry(ctx, "preview", func(ctx context.Context) error {
+			var err error
+			results, err = c.store.Preview(ctx, live)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("merging batch: %w", err)
+		}
+		if !c.collectFinals(b, results) {
+			return nil
+		}
+	}
+}
+
+// liveUpdates returns the updates not dropped, compacting the batch's slices in place.
+func (b *batch) liveUpdates() []statestore.Update {
+	k := 0
+	for i := range b.updates {
+		if b.dropped[i] {
+			continue
+		}
+		b.updates[k], b.updates[i] = b.updates[i], b.updates[k]
+		b.upMsg[k] = b.upMsg[i]
+		b.dropped[k] = false
+		k++
+	}
+	b.updates, b.upMsg, b.dropped = b.updates[:k], b.upMsg[:k], b.dropped[:k]
+	return b.updates
+}
+
+// collectFinals finds every changed store's last result and scores it. It reports whether an
+// update was dead-lettered (and the merge must be repeated).
+func (c *Consumer) collectFinals(b *batch, results []statestore.Result) (again bool) {
+	clear(b.last)
+	clear(b.changed)
+	for i := range results {
+		id := b.updates[i].StoreID
+		b.last[id] = i
+		if results[i].Changed {
+			b.changed[id] = true
+		}
+	}
+	b.finals = b.finals[:0]
+	b.prepNum, b.prepCat = b.prepNum[:0], b.prepCat[:0]
+	for i := range results {
+		id := b.updates[i].StoreID
+		if b.last[id] != i || !b.changed[id] {
+			continue
+		}
+		f := final{res: results[i], upIdx: i}
+		if f.res.Exists && c.scorer != nil {
+			a, err := c.scorer.Score(id, c.mapper.record(&f.res.State))
+			if err != nil {
+				if reason := scoreReason(err); reason != "" {
+					c.blame(b, id, results, reason, err)
+					return true
+				}
+				c.m.failed.WithLabelValues("score_error").Inc()
+				c.log.Error("scoring failed", "store", id, "err", err)
+			} else {
+				f.scored, f.a = true, a
+				p := c.scorer.Prepared()
+				b.prepNum = append(b.prepNum, p.Num...)
+				b.prepCat = append(b.prepCat, p.Cat...)
+			}
+		}
+		b.finals = append(b.finals, f)
+	}
+	return false
+}
+
+// blame dead-letters the last update that changed store id.
+func (c *Consumer) blame(b *batch, id string, results []statestore.Result, reason string, err error) {
+	for i := len(results) - 1; i >= 0; i-- {
+		if b.updates[i].StoreID == id && results[i].Changed {
+			b.dropped[i] = true
+			mi := b.upMsg[i]
+			b.dead[mi] = len(b.dlqErr)
+			b.dlqErr = append(b.dlqErr, &inputError{Reason: reason, Err: fmt.Errorf("store %q: %w", id, err)})
+			return
+		}
+	}
+}
+
+// encodeOutputs builds the batch's output messages: dead letters, changelog states and
+// tombstones, segment assignments and tombstones.
+func (c *Consumer) encodeOutputs(b *batch) error {
+	for i, d := range b.dead {
+		if d >= 0 {
+			b.out.addDLQ(&b.msgs[i], b.dlqErr[d])
+		}
+	}
+	srv := c.serving.Load()
+	now := time.Now().UnixMilli()
+	for k := range b.finals {
+		f := &b.finals[k]
+		id := b.updates[f.upIdx].StoreID
+		if !f.res.Exists {
+			b.out.addTombstone(&b.out.state, id)
+			if f.res.HasEmission && f.res.Emission.SegmentID >= 0 {
+				b.out.addTombstone(&b.out.segs, id)
+				b.out.ems = append(b.out.ems, statestore.Emission{StoreID: id, Revision: f.res.Revision, SegmentID: -1, Acked: true,
+					ModelVersion: f.res.Emission.ModelVersion})
+			}
+			continue
+		}
+		if err := b.out.addRecord(&b.out.state, id, toStoreState(&f.res.State), c.stateID); err != nil {
+			return fmt.Errorf("encoding state of store %q: %w", id, err)
+		}
+		if !f.scored {
+			continue
+		}
+		f.emit = c.shouldEmit(f.res.HasEmission, f.res.Emission, srv.version, int32(f.a.SegmentID), true)
+		if !f.emit {
+			continue
+		}
+		sa := assignmentRecord(id, &f.a, srv.version, f.res.State.UpdatedAt, now, f.res.HasEmission, f.res.Emission)
+		if err := b.out.addRecord(&b.out.segs, id, sa, c.segID); err != nil {
+			return fmt.Errorf("encoding assignment of store %q: %w", id, err)
+		}
+		b.out.ems = append(b.out.ems, statestore.Emission{StoreID: id, Revision: f.res.Revision, ModelVersion: srv.version,
+			SegmentID: int32(f.a.SegmentID), Acked: true})
+	}
+	b.out.finish()
+	return nil
+}
+
+// shouldEmit applies the emit policy. changedState says the store's state changed (a
+// stream update) rather than the model (a rescore).
+func (c *Consumer) shouldEmit(has bool, prev statestore.Emission, version string, seg int32, changedState bool) bool {
+	if !has || !prev.Acked || prev.SegmentID < 0 || prev.SegmentID != seg {
+		return true
+	}
+	if c.cfg.Emit == EmitAlways {
+		return changedState || prev.ModelVersion != version
+	}
+	return false
+}
+
+func assignmentRecord(id string, a *model.Assignment, version string, eventTime, now int64, hasPrev bool, prev statestore.Emission) *schemas.SegmentAssignment {
+	sa := &schemas.SegmentAssignment{
+		StoreID: id, SegmentID: int32(a.SegmentID), SegmentName: a.SegmentName, Confidence: a.Confidence,
+		Source: schemas.AssignmentSource(a.Source), Novelty: a.Novelty, OutlierScore: a.OutlierScore,
+		Cluster: int32(a.Cluster), ModelVersion: version, FeatureEventTime: eventTime, AssignedAt: now,
+	}
+	if hasPrev && prev.SegmentID >= 0 {
+		sa.PreviousSegmentID, sa.HasPreviousSegment = prev.SegmentID, true
+	}
+	return sa
+}
+
+// persist writes the merged states and the batch's offsets, then the acknowledged emissions.
+func (c *Consumer) persist(ctx context.Context, b *batch) error {
+	offs := make([]statestore.Offset, 0, 8)
+	for _, m := range b.msgs {
+		p := int32(m.Partition)
+		found := false
+		for k := range offs {
+			if offs[k].Partition == p {
+				offs[k].Next = max(offs[k].Next, m.Offset+1)
+				found = true
+			}
+		}
+		if !found {
+			offs = append(offs, statestore.Offset{Topic: c.cfg.Topics.Input, Partition: p, Next: m.Offset + 1})
+		}
+	}
+	err := c.retry(ctx, "apply", func(ctx context.Context) error {
+		_, err := c.store.ApplyBatch(ctx, b.updates, offs)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("persisting batch: %w", err)
+	}
+	for _, o := range offs {
+		c.applied[o.Partition] = max(c.applied[o.Partition], o.Next)
+	}
+	for i := range b.updates {
+		c.kinds.addUpdate(&b.updates[i])
+	}
+	if len(b.out.ems) == 0 {
+		return nil
+	}
+	err = c.retry(ctx, "record_emissions", func(ctx context.Context) error { return c.store.RecordEmissions(ctx, b.out.ems) })
+	if err != nil {
+		return fmt.Errorf("recording emissions: %w", err)
+	}
+	return nil
+}
+
+// commit commits the batch's input offsets. A failure is logged, not fatal: the state store
+// holds the applied offsets, so messages consumed again are skipped.
+func (c *Consumer) commit(ctx context.Context, r *kafka.Reader, msgs []kafka.Message) {
+	var err error
+	for attempt := range 3 {
+		if err = r.CommitMessages(ctx, msgs...); err == nil || ctx.Err() != nil {
+			break
+		}
+		c.m.retries.WithLabelValues("commit").Inc()
+		if !sleep(ctx, c.cfg.RetryMin<<attempt) {
+			break
+		}
+	}
+	if err != nil {
+		c.log.Warn("committing input offsets failed; applied offsets in the state store prevail", "err", err)
+	}
+}
+
+// afterBatch updates metrics, live segment counts and the drift window.
+func (c *Consumer) afterBatch(b *batch, acked time.Time) {
+	for i := range b.msgs {
+		if !b.msgs[i].Time.IsZero() {
+			c.m.latency.Observe(max(acked.Sub(b.msgs[i].Time).Seconds(), 0))
+		}
+	}
+	for _, e := range b.dlqErr {
+		c.m.failed.WithLabelValues(e.Reason).Inc()
+	}
+	c.m.deadLettered.Add(float64(len(b.dlqErr)))
+	c.m.stateWritten.Add(float64(len(b.out.state.msgs)))
+	c.m.tombstones.Add(float64(b.out.segTombstones))
+	nNum, nCat := 0, 0
+	if c.mapper != nil {
+		nNum, nCat = len(c.mapper.rec.Num), len(c.mapper.rec.Cat)
+	}
+	k := 0
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	for i := range b.finals {
+		f := &b.finals[i]
+		id := b.updates[f.upIdx].StoreID
+		if !f.res.Exists {
+			c.forget(id)
+			continue
+		}
+		if !f.scored {
+			continue
+		}
+		c.place(id, int32(f.a.SegmentID))
+		if f.emit {
+			c.m.emitted.WithLabelValues(strconv.Itoa(f.a.SegmentID), f.a.Source.String()).Inc()
+		}
+		if c.window != nil {
+			row := frame.Row{Num: b.prepNum[k*nNum : (k+1)*nNum], Cat: b.prepCat[k*nCat : (k+1)*nCat]}
+			if err := c.window.Observe(row, f.a.SegmentID); err != nil {
+				c.log.Debug("drift observation rejected", "err", err)
+			}
+		}
+		k++
+	}
+}
+
+// place records store id's current segment; forget removes it. The caller holds countsMu.
+func (c *Consumer) place(id string, seg int32) {
+	if old, ok := c.segOf[id]; ok {
+		if old == seg {
+			return
+		}
+		c.counts[old]--
+	}
+	c.segOf[id] = seg
+	c.counts[seg]++
+}
+
+func (c *Consumer) forget(id string) {
+	if old, ok := c.segOf[id]; ok {
+		c.counts[old]--
+		delete(c.segOf, id)
+	}
+}

@@ -1,0 +1,202 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/storeseg/storeseg/model/preprocess"
+)
+
+// EmitPolicy says when the consumer emits a SegmentAssignment for a scored store.
+type EmitPolicy int
+
+const (
+	// EmitOnChange emits when the store has no acknowledged assignment yet or its segment
+	// differs from the last one emitted.
+	EmitOnChange EmitPolicy = iota
+	// EmitAlways emits for every changed state, and at a model swap for every store whose
+	// last assignment came from another model version.
+	EmitAlways
+)
+
+// String returns "on-change" or "always".
+func (p EmitPolicy) String() string {
+	if p == EmitAlways {
+		return "always"
+	}
+	return "on-change"
+}
+
+// ParseEmitPolicy parses the names String returns.
+func ParseEmitPolicy(s string) (EmitPolicy, error) {
+	switch s {
+	case "on-change", "":
+		return EmitOnChange, nil
+	case "always":
+		return EmitAlways, nil
+	}
+	return 0, fmt.Errorf("%w: emit policy %q (want on-change or always)", ErrConfig, s)
+}
+
+// Topics names the topics the consumer reads and writes.
+type Topics struct {
+	// Input is the topic of StoreFeatureUpdate events. Default "store-features".
+	Input string
+	// DLQ receives the input messages that cannot be processed. Default "store-features.dlq".
+	DLQ string
+	// State is the compacted changelog of merged store states. Default "store-state".
+	State string
+	// Segments is the compacted topic of segment assignments. Default "store-segments".
+	Segments string
+	// Models is the compacted topic of model bundles. Default "segment-models".
+	Models string
+}
+
+// DefaultTopics returns the default topic names.
+func DefaultTopics() Topics {
+	return Topics{
+		Input:    "store-features",
+		DLQ:      "store-features.dlq",
+		State:    "store-state",
+		Segments: "store-segments",
+		Models:   "segment-models",
+	}
+}
+
+func (t Topics) validate() error {
+	names := map[string]string{"input": t.Input, "dlq": t.DLQ, "state": t.State, "segments": t.Segments, "models": t.Models}
+	seen := map[string]string{}
+	var errs []error
+	for _, role := range []string{"input", "dlq", "state", "segments", "models"} {
+		n := names[role]
+		if n == "" {
+			errs = append(errs, fmt.Errorf("%w: topic for %s is empty", ErrConfig, role))
+			continue
+		}
+		if other, ok := seen[n]; ok {
+			errs = append(errs, fmt.Errorf("%w: topic %q used for both %s and %s", ErrConfig, n, other, role))
+		}
+		seen[n] = role
+	}
+	return errors.Join(errs...)
+}
+
+// TopicSetup says how missing topics are created at start.
+type TopicSetup struct {
+	// Create creates missing topics at start. Default true.
+	Create bool
+	// Partitions is the partition count of created input, DLQ, state and segment topics.
+	// Default 6.
+	Partitions int
+	// ReplicationFactor of created topics. Default 1.
+	ReplicationFactor int
+	// ModelMaxMessageBytes is max.message.bytes of a created models topic. Default 8 MiB.
+	ModelMaxMessageBytes int
+}
+
+// Config configures a Consumer. Start from DefaultConfig; every timeout is configurable.
+type Config struct {
+	Kafka  KafkaConfig
+	Topics Topics
+	Setup  TopicSetup
+	// GroupID is the consumer group of the input topic. Default "storeseg-consumer".
+	GroupID string
+	// ModelName selects the model lineage followed on the models topic (the <model> of its
+	// keys). Default "storeseg"; "" follows every model published there.
+	ModelName string
+	// Emit is the emit policy. Default EmitOnChange (the zero value).
+	Emit EmitPolicy
+	// BatchSize bounds the messages processed together. Default 2000.
+	BatchSize int
+	// BatchMaxWait bounds how long a batch waits for more messages once it has one.
+	// Default 20 ms.
+	BatchMaxWait time.Duration
+	// MaxMessageBytes rejects (dead-letters) input messages whose key and value together are
+	// larger. Default 64 KiB.
+	MaxMessageBytes int
+	// Spec, when it has features, validates raw values before they are merged (bounds and
+	// log1p domain of numeric features), so bad values are dead-lettered even before any
+	// model exists. The zero value checks nothing beyond the schema's own rules.
+	Spec preprocess.Spec
+	// WriteTimeout bounds one attempt to produce and acknowledge a batch's outputs.
+	// Default 10 s.
+	WriteTimeout time.Duration
+	// RetryMin and RetryMax bound the exponential backoff of transient failures (broker or
+	// registry away). Defaults 100 ms and 5 s.
+	RetryMin, RetryMax time.Duration
+	// ShutdownTimeout bounds finishing the current batch and closing the Kafka clients after
+	// Run's context is cancelled. Default 15 s.
+	ShutdownTimeout time.Duration
+	// RescoreChunk is how many stores a model swap rescores before producing their outputs.
+	// Default 5000.
+	RescoreChunk int
+	// DriftWindow is the number of recently scored stores drift is measured over.
+	// Default 10000.
+	DriftWindow int
+	// DriftInterval is how often the drift gauges are recomputed. Default 10 s.
+	DriftInterval time.Duration
+	// ReadyTimeout bounds the broker check of the readiness probe. Default 2 s.
+	ReadyTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults documented on Config for the given brokers.
+func DefaultConfig(brokers ...string) Config {
+	return Config{
+		Kafka:           DefaultKafkaConfig(brokers...),
+		Topics:          DefaultTopics(),
+		Setup:           TopicSetup{Create: true, Partitions: 6, ReplicationFactor: 1, ModelMaxMessageBytes: 8 << 20},
+		GroupID:         "storeseg-consumer",
+		ModelName:       "storeseg",
+		BatchSize:       2000,
+		BatchMaxWait:    20 * time.Millisecond,
+		MaxMessageBytes: 64 << 10,
+		WriteTimeout:    10 * time.Second,
+		RetryMin:        100 * time.Millisecond,
+		RetryMax:        5 * time.Second,
+		ShutdownTimeout: 15 * time.Second,
+		RescoreChunk:    5000,
+		DriftWindow:     10000,
+		DriftInterval:   10 * time.Second,
+		ReadyTimeout:    2 * time.Second,
+	}
+}
+
+// Validate checks the configuration; the error names every bad field.
+func (c Config) Validate() error {
+	errs := []error{c.Kafka.Validate(), c.Topics.validate()}
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)) }
+	if c.GroupID == "" {
+		bad("group id is empty")
+	}
+	if strings.ContainsAny(c.ModelName, "/") {
+		bad("model name %q contains '/'", c.ModelName)
+	}
+	if c.Emit != EmitOnChange && c.Emit != EmitAlways {
+		bad("emit policy %d", c.Emit)
+	}
+	positive := map[string]int{"batch size": c.BatchSize, "max message bytes": c.MaxMessageBytes,
+		"rescore chunk": c.RescoreChunk, "drift window": c.DriftWindow}
+	for name, v := range positive {
+		if v <= 0 {
+			bad("%s %d is not positive", name, v)
+		}
+	}
+	durations := map[string]time.Duration{"batch max wait": c.BatchMaxWait, "write timeout": c.WriteTimeout,
+		"retry min": c.RetryMin, "retry max": c.RetryMax, "shutdown timeout": c.ShutdownTimeout,
+		"drift interval": c.DriftInterval, "ready timeout": c.ReadyTimeout}
+	for name, d := range durations {
+		if d <= 0 {
+			bad("%s %s is not positive", name, d)
+		}
+	}
+	if c.RetryMax < c.RetryMin {
+		bad("retry max %s is below retry min %s", c.RetryMax, c.RetryMin)
+	}
+	if c.Setup.Create && (c.Setup.Partitions <= 0 || c.Setup.ReplicationFactor <= 0 || c.Setup.ModelMaxMessageBytes < 1<<20) {
+		bad("topic setup: partitions %d and replication factor %d must be positive, model max message bytes %d at least 1 MiB",
+			c.Setup.Partitions, c.Setup.ReplicationFactor, c.Setup.ModelMaxMessageBytes)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,369 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/storeseg/storeseg/model"
+	"github.com/storeseg/storeseg/model/drift"
+	"github.com/storeseg/storeseg/schemas"
+	"github.com/storeseg/storeseg/statestore"
+)
+
+// StateStore is what the consumer needs of the state store; *statestore.Store and the
+// statestoretest fake implement it. The consumer never closes it: its owner does, after Run
+// has returned.
+type StateStore interface {
+	Preview(ctx context.Context, updates []statestore.Update) ([]statestore.Result, error)
+	ApplyBatch(ctx context.Context, updates []statestore.Update, offsets []statestore.Offset) ([]statestore.Result, error)
+	RecordEmissions(ctx context.Context, ems []statestore.Emission) error
+	Offsets(ctx context.Context, topic string) (map[int32]int64, error)
+	Get(ctx context.Context, storeID string) (statestore.State, error)
+	Emission(ctx context.Context, storeID string) (statestore.Emission, error)
+	Snapshot(ctx context.Context, fn func(statestore.State) error) error
+	Stats() statestore.Stats
+}
+
+// SchemaRegistry is the Confluent Schema Registry the consumer uses when one is configured;
+// *registry.Client implements it. With a registry, inputs may be Confluent-framed and
+// outputs are Confluent-framed under the ids registered at start; without one, outputs use
+// Avro single-object encoding.
+type SchemaRegistry interface {
+	schemas.SchemaSource
+	Register(ctx context.Context, subject, schema string) (int, error)
+}
+
+// Consumer is storeseg's streaming consumer: it merges store feature updates into the state
+// store, appends merged states to the changelog, scores changed stores with the current model
+// and emits their segments, and follows the models topic to swap models. See the package
+// documentation for the delivery guarantees.
+type Consumer struct {
+	cfg    Config
+	store  StateStore
+	reg    SchemaRegistry
+	log    *slog.Logger
+	m      *metrics
+	kc     *clients
+	dec    *schemas.Decoder
+	bounds bounds
+
+	serving atomic.Pointer[serving] // the current model, for the HTTP handlers
+	pending modelSlot               // the newest verified bundle, for the Run loop
+	ready   atomic.Bool             // Run has set up its clients
+
+	// Owned by the Run goroutine.
+	w       writers
+	stateID int // Confluent schema ids of the outputs; 0 without a registry
+	segID   int
+	applied map[int32]int64
+	kinds   featureKinds
+	scorer  *model.Scorer
+	mapper  *recordMapper
+	window  *drift.Window
+	segOf   map[string]int32
+	b       batch
+	nextPSI time.Time
+
+	countsMu sync.Mutex
+	counts   map[int32]int // live stores per segment id under the serving model
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	running sync.WaitGroup
+	closed  bool
+}
+
+// New returns a Consumer. store is required; registry may be nil (Avro single-object
+// framing only); log nil discards logs; reg nil registers no metrics.
+func New(cfg Config, store StateStore, registry SchemaRegistry, log *slog.Logger, reg prometheus.Registerer) (*Consumer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, fmt.Errorf("%w: no state store", ErrConfig)
+	}
+	kc, err := newClients(cfg.Kafka)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var src schemas.SchemaSource
+	if registry != nil {
+		src = registry
+	}
+	c := &Consumer{
+		cfg: cfg, store: store, reg: registry, log: log, kc: kc,
+		dec:     schemas.NewDecoder(src),
+		bounds:  newBounds(cfg.Spec),
+		applied: map[int32]int64{},
+		kinds:   featureKinds{},
+		segOf:   map[string]int32{},
+		counts:  map[int32]int{},
+	}
+	c.m = newMetrics(reg, store)
+	c.pending.init()
+	return c, nil
+}
+
+// Run consumes until ctx is cancelled or Close is called, then finishes the batch in hand,
+// commits it, closes its Kafka clients (within Config.ShutdownTimeout) and returns nil.
+// Transient failures (broker or registry away) are retried with backoff; Run returns an
+// error only for a failure it cannot recover from (state store closed or corrupt, or
+// invalid configuration found at start). Run may be called once.
+func (c *Consumer) Run(ctx context.Context) (err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.mu.Lock()
+	if c.closed || c.cancel != nil {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.cancel = cancel
+	c.running.Add(1)
+	c.mu.Unlock()
+	defer c.running.Done()
+
+	if err := c.setUp(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	c.w = c.newWriters()
+	defer func() { err = errors.Join(err, c.w.close(c.cfg.ShutdownTimeout)) }()
+
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	fctx, stopFetching := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFetching()
+	bg.Add(1)
+	go func() { defer bg.Done(); c.followModels(fctx) }()
+
+	r := c.newReader()
+	c.m.setReader(r.Stats)
+	defer func() {
+		stopFetching()
+		err = errors.Join(err, closeWithin(c.cfg.ShutdownTimeout, "input reader", r.Close))
+		c.m.setReader(nil)
+	}()
+	msgs := make(chan kafka.Message, c.cfg.BatchSize)
+	bg.Add(1)
+	go func() { defer bg.Done(); c.fetch(fctx, r, msgs) }()
+	c.ready.Store(true)
+	defer c.ready.Store(false)
+	c.log.Info("consumer running", "topic", c.cfg.Topics.Input, "group", c.cfg.GroupID, "brokers", c.cfg.Kafka.Brokers)
+	return c.loop(ctx, r, msgs)
+}
+
+// Close stops Run (as cancelling its context does) and waits for it to return. It is
+// idempotent and safe to call concurrently with Run.
+func (c *Consumer) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.mu.Unlock()
+	c.running.Wait()
+	return nil
+}
+
+// setUp creates missing topics, registers output schemas, and loads the applied offsets and
+// the feature kinds of the stored state.
+func (c *Consumer) setUp(ctx context.Context) error {
+	if c.cfg.Setup.Create {
+		if err := c.retry(ctx, "create_topics", func(ctx context.Context) error { return c.ensureTopics(ctx) }); err != nil {
+			return err
+		}
+	}
+	if c.reg != nil {
+		if err := c.retry(ctx, "register_schemas", c.registerSchemas); err != nil {
+			return err
+		}
+	}
+	offs, err := c.store.Offsets(ctx, c.cfg.Topics.Input)
+	if err != nil {
+		return fmt.Errorf("reading applied offsets: %w", err)
+	}
+	c.applied = offs
+	n := 0
+	err = c.store.Snapshot(ctx, func(s statestore.State) error {
+		c.kinds.addState(&s)
+		n++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("scanning stored state: %w", err)
+	}
+	c.log.Info("state loaded", "stores", n, "features", len(c.kinds), "partitions_applied", len(offs))
+	return nil
+}
+
+func (c *Consumer) newReader() *kafka.Reader {
+	return kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           c.cfg.Kafka.Brokers,
+		GroupID:           c.cfg.GroupID,
+		GroupTopics:       []string{c.cfg.Topics.Input},
+		Dialer:            c.kc.dialer(),
+		QueueCapacity:     max(c.cfg.BatchSize, 100),
+		MinBytes:          1,
+		MaxBytes:          16 << 20,
+		MaxWait:           100 * time.Millisecond,
+		ReadBatchTimeout:  c.cfg.WriteTimeout,
+		StartOffset:       kafka.FirstOffset,
+		HeartbeatInterval: time.Second,
+		SessionTimeout:    10 * time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		JoinGroupBackoff:  c.cfg.RetryMin,
+		ReadBackoffMin:    c.cfg.RetryMin,
+		ReadBackoffMax:    c.cfg.RetryMax,
+		ErrorLogger:       kafka.LoggerFunc(func(f string, a ...any) { c.log.Debug("kafka reader: " + fmt.Sprintf(f, a...)) }),
+	})
+}
+
+// fetch feeds out with the reader's messages until ctx is cancelled or the reader closed.
+func (c *Consumer) fetch(ctx context.Context, r *kafka.Reader, out chan<- kafka.Message) {
+	delay := c.cfg.RetryMin
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			c.log.Warn("fetching input", "err", err)
+			if !sleep(ctx, delay) {
+				return
+			}
+			delay = min(2*delay, c.cfg.RetryMax)
+			continue
+		}
+		delay = c.cfg.RetryMin
+		select {
+		case out <- m:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// loop collects batches and processes them; between batches it swaps in new models.
+func (c *Consumer) loop(ctx context.Context, r *kafka.Reader, msgs <-chan kafka.Message) error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var batch []kafka.Message
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.pending.notify:
+			if err := c.swapPending(ctx); err != nil {
+				return err
+			}
+			continue
+		case m := <-msgs:
+			batch = append(batch, m)
+		}
+		batch = c.fill(ctx, batch, msgs, timer)
+		// Finish the batch even if ctx is cancelled meanwhile (graceful shutdown).
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.ShutdownTimeout)
+		if ctx.Err() == nil {
+			cancel()
+			bctx, cancel = context.WithCancel(ctx)
+		}
+		err := c.processBatch(bctx, r, batch)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "messages", len(batch), "err", err)
+				return nil
+			}
+			return err
+		}
+		c.maybeUpdateDrift(time.Now())
+	}
+}
+
+// fill adds messages to batch until it is full or BatchMaxWait has passed.
+func (c *Consumer) fill(ctx context.Context, batch []kafka.Message, msgs <-chan kafka.Message, timer *time.Timer) []kafka.Message {
+	timer.Reset(c.cfg.BatchMaxWait)
+	defer timer.Stop()
+	for len(batch) < c.cfg.BatchSize {
+		select {
+		case m := <-msgs:
+			batch = append(batch, m)
+		case <-timer.C:
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+	return batch
+}
+
+// retry runs fn until it succeeds, ctx ends or fn fails permanently, backing off
+// exponentially between attempts.
+func (c *Consumer) retry(ctx context.Context, op string, fn func(context.Context) error) error {
+	delay := c.cfg.RetryMin
+	for {
+		err := fn(ctx)
+		if err == nil || permanent(err) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w (last error: %w)", op, ctx.Err(), err)
+		}
+		c.m.retries.WithLabelValues(op).Inc()
+		c.log.Warn("transient failure, retrying", "op", op, "in", delay, "err", err)
+		if !sleep(ctx, delay) {
+			return fmt.Errorf("%s: %w (last error: %w)", op, ctx.Err(), err)
+		}
+		delay = min(2*delay, c.cfg.RetryMax)
+	}
+}
+
+// permanent reports errors that retrying cannot fix.
+func permanent(err error) bool {
+	return errors.Is(err, statestore.ErrClosed) || errors.Is(err, statestore.ErrCorrupt) ||
+		errors.Is(err, statestore.ErrInvalidUpdate) || errors.Is(err, statestore.ErrEncryptionKey) ||
+		errors.Is(err, ErrConfig) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// sleep waits d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// closeWithin runs closeFn and gives up waiting after d (kafka-go's Close has no deadline).
+func closeWithin(d time.Duration, what string, closeFn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- closeFn() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("closing %s: %w", what, err)
+		}
+		return nil
+	case <-t.C:
+		return fmt.Errorf("closing %s: not done after %s", what, d)
+	}
+}
