@@ -18,8 +18,8 @@ import (
 // batch holds one batch's working data; its slices and maps are reused across batches.
 type batch struct {
 	msgs    []kafka.Message
-	dead    []int              // message index → -1, or index into dlqErr
-	dlqErr  []*inputError      // dead-letter errors, in order
+	dead    []int               // message index → -1, or index into dlqErr
+	dlqErr  []*inputError       // dead-letter errors, in order
 	updates []statestore.Update // the valid updates, in message order
 	upMsg   []int               // update index → message index
 	dropped []bool              // update index → dead-lettered after scoring

@@ -166,7 +166,9 @@ func DefaultConfig(brokers ...string) Config {
 // Validate checks the configuration; the error names every bad field.
 func (c Config) Validate() error {
 	errs := []error{c.Kafka.Validate(), c.Topics.validate()}
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)) }
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...))
+	}
 	if c.GroupID == "" {
 		bad("group id is empty")
 	}
