@@ -91,18 +91,21 @@ func TestUnmarshalDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := 1
+	step := 7
 	if testing.Short() {
 		step = 37
 	}
-	for n := 0; n < len(b); n += step {
+	for n := 0; n < len(b); n++ {
+		if n%step != 0 && n > 256 && n < len(b)-256 {
+			continue // every cut near the ends (headers, directory), every step-th between
+		}
 		var q hdbscan.Predictor
 		if err := q.UnmarshalBinary(b[:n]); err == nil {
 			t.Fatalf("truncated to %d of %d bytes: no error", n, len(b))
 		}
 	}
 	rng := rand.New(rand.NewPCG(13, 13))
-	flips := 3000
+	flips := 1500
 	if testing.Short() {
 		flips = 300
 	}

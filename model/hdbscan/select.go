@@ -62,36 +62,21 @@ type selection struct {
 // selectClusters picks the flat clustering exactly as hdbscan's get_clusters does.
 func (t *ctree) selectClusters(p params) selection {
 	stab := t.stability()
-	inList := make([]bool, t.nc) // hdbscan's is_cluster keys
+	inList := make([]bool, t.nc) // hdbscan's is_cluster keys: the root only if allowed
 	for c := 1; c < t.nc; c++ {
 		inList[c] = true
 	}
 	inList[0] = p.single
 	sel := slices.Clone(inList)
-	size := slices.Clone(t.size)
-	eps := make([]float64, t.nc)
-	for c := 1; c < t.nc; c++ {
-		eps[c] = 1 / t.birth[c]
-	}
-	if p.single {
-		size[0] = 0
-		for _, ch := range t.children[0] {
-			size[0] += t.size[ch]
-		}
-		eps[0] = math.Inf(-1)
-		for _, r := range t.rows {
-			eps[0] = max(eps[0], 1/r.Lambda)
-		}
-	}
-	maxSize := p.maxSize
-	if maxSize <= 0 {
-		maxSize = t.n + 1
-	}
-	hasTree := t.nc > 1
 	switch p.method {
 	case EOM:
+		size, eps := t.sizesAndEps(p.single)
+		maxSize := p.maxSize
+		if maxSize <= 0 {
+			maxSize = t.n + 1
+		}
 		t.eom(sel, stab, size, eps, maxSize, p.epsMax)
-		if p.eps != 0 && hasTree {
+		if p.eps != 0 && t.nc > 1 {
 			var chosen []int32
 			for c := t.nc - 1; c >= 0; c-- {
 				if sel[c] {
@@ -120,14 +105,35 @@ func (t *ctree) selectClusters(p params) selection {
 		}
 		setSelected(sel, inList, leaves)
 	}
-	var out selection
+	out := selection{stab: stab}
 	for c := range t.nc {
 		if sel[c] {
 			out.clusters = append(out.clusters, int32(c))
 		}
 	}
-	out.stab = stab
 	return out
+}
+
+// sizesAndEps gives every cluster's size and birth distance 1/λ as EOM sees them: with
+// AllowSingleCluster the root's size is the sum of its child clusters' and its distance the
+// largest 1/λ of the tree.
+func (t *ctree) sizesAndEps(single bool) (size []int, eps []float64) {
+	size = slices.Clone(t.size)
+	eps = make([]float64, t.nc)
+	for c := 1; c < t.nc; c++ {
+		eps[c] = 1 / t.birth[c]
+	}
+	if single {
+		size[0] = 0
+		for _, ch := range t.children[0] {
+			size[0] += t.size[ch]
+		}
+		eps[0] = math.Inf(-1)
+		for _, r := range t.rows {
+			eps[0] = max(eps[0], 1/r.Lambda)
+		}
+	}
+	return size, eps
 }
 
 // setSelected marks exactly the listed clusters among the candidates.
