@@ -209,3 +209,19 @@ func TestPredictNeverInventsLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroPredictor(t *testing.T) {
+	var p hdbscan.Predictor
+	if p.Dims() != 0 || p.NClusters() != 0 {
+		t.Errorf("zero Predictor: Dims %d, NClusters %d", p.Dims(), p.NClusters())
+	}
+	if _, err := p.MarshalBinary(); err == nil {
+		t.Error("MarshalBinary of the zero Predictor succeeded")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "hdbscan: ") {
+			t.Errorf("ApproximatePredict on the zero Predictor: recover() = %v; want an hdbscan panic", r)
+		}
+	}()
+	p.ApproximatePredict(nil)
+}

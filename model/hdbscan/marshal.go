@@ -41,6 +41,9 @@ type metaDoc struct {
 // document with a format version). The same Predictor always gives the same bytes.
 func (p *Predictor) MarshalBinary() ([]byte, error) {
 	t := p.tree
+	if t == nil {
+		return nil, errors.New("hdbscan: encoding a Predictor that holds no model")
+	}
 	n, d := t.n, t.d
 	raw := make([]float64, n*d)
 	for i, r := range t.idx {

@@ -57,6 +57,9 @@ func (t *ctree) exemplars(sel []int32) [][]int {
 // cluster has no point leaving it directly, that picks one of its sub-clusters, can swap two
 // labels and sends part of the cluster to noise. Here the fit's own selection is used, which
 // agrees with hdbscan whenever every selected cluster has a point leaving it directly.)
+//
+// A Predictor comes from Result.PredictionData or UnmarshalBinary; the zero value holds no
+// model (its methods panic, MarshalBinary fails) and a Predictor must not be copied.
 type Predictor struct {
 	tree       *kdTree
 	minSamples int
@@ -81,7 +84,8 @@ type predScratch struct {
 }
 
 // PredictionData returns the Predictor for this clustering, building it on the first call
-// (later calls return the same Predictor). It is safe for concurrent use.
+// (later calls return the same Predictor). It is safe for concurrent use. It panics on a
+// Result that Cluster did not return. The Result keeps a copy of the training rows for it.
 func (r *Result) PredictionData() *Predictor {
 	ps := r.pred
 	if ps == nil {
@@ -134,8 +138,13 @@ func (p *Predictor) initScratch() {
 	p.scratch.New = func() any { return &predScratch{nb: make([]neighbor, k), off: make([]float64, d)} }
 }
 
-// Dims is the number of columns a point must have.
-func (p *Predictor) Dims() int { return p.tree.d }
+// Dims is the number of columns a point must have (0 for the zero Predictor).
+func (p *Predictor) Dims() int {
+	if p.tree == nil {
+		return 0
+	}
+	return p.tree.d
+}
 
 // NClusters is the number of clusters of the fit.
 func (p *Predictor) NClusters() int { return p.nClusters }
@@ -204,6 +213,9 @@ func (p *Predictor) OutlierScore(point []float64) float64 {
 }
 
 func (p *Predictor) checkDims(point []float64) {
+	if p.tree == nil {
+		panic("hdbscan: Predictor holds no model (use Result.PredictionData or UnmarshalBinary)")
+	}
 	if len(point) != p.tree.d {
 		panic(fmt.Sprintf("hdbscan: point has %d dimensions, the model %d", len(point), p.tree.d))
 	}
