@@ -12,10 +12,13 @@ import (
 // hdbscan's Prim's starts at row 0 and repeatedly adds the row with the smallest current
 // distance to the tree, the lowest row on ties; a row's source is the first tree row that
 // reached its current distance. At every step the chosen edge is "tight": its weight equals
-// the minimax (bottleneck) distance between its ends. Running the same rules on any subgraph
-// that contains every tight edge therefore gives the same sequence. Tight edges are either
-// edges of a minimum spanning tree or ties with one: an edge whose weight is the core
-// distance of one end (found by a range query of that radius around every row whose core
+// the minimax (bottleneck) distance between its ends: it crosses the cut between the tree and
+// the rest at the cut's smallest weight. An edge that is not tight never holds a row's
+// current distance at the moment that row is chosen, nor decides its source. Running the same
+// rules on any subgraph that contains every tight edge therefore gives the same sequence.
+// Tight edges are edges of a minimum spanning tree or ties with one: an edge whose weight is
+// the core distance of one end (every row within its core distance, scaled by α, whose core
+// distance is no larger; taken from the neighbour table or a range query, for rows whose core
 // distance is a spanning-tree weight), an edge between duplicates of the ends of a spanning
 // tree edge (handled by working on classes of identical rows), or a pair of distinct rows at
 // exactly the same distance as a spanning-tree edge, which only coincidences produce (for
