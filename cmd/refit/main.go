@@ -31,6 +31,7 @@ type command struct {
 var commands = map[string]command{
 	"generate": {summary: "write a synthetic store table with known archetypes", run: runGenerate},
 	"famd":     {summary: "preprocess a store table and run FAMD on it (lab)", run: runFAMD},
+	"run":      {summary: "refit: snapshot → FAMD → HDBSCAN → forest → gate → artifacts, MLflow, publish", run: runRun},
 }
 
 // exitError carries a specific exit code out of a subcommand.

@@ -58,6 +58,9 @@ type Profile struct {
 	Share float64 `json:"share"`
 	// Numeric lists the features that distinguish the segment most, strongest first.
 	Numeric []NumericTrait `json:"numeric"`
+	// Effects holds the standardized difference of every numeric feature (see
+	// NumericTrait.Effect), by feature name.
+	Effects map[string]float64 `json:"effects"`
 	// Categories lists the most over-represented levels, strongest first.
 	Categories []CategoryTrait `json:"categories"`
 }
@@ -161,6 +164,10 @@ func numericTraits(prepared, raw *frame.Frame, seg []int, index map[int]int, out
 		}
 	}
 	for s := range out {
+		out[s].Effects = make(map[string]float64, len(out[s].Numeric))
+		for _, t := range out[s].Numeric {
+			out[s].Effects[t.Feature] = t.Effect
+		}
 		sort.SliceStable(out[s].Numeric, func(a, b int) bool {
 			return math.Abs(out[s].Numeric[a].Effect) > math.Abs(out[s].Numeric[b].Effect)
 		})
