@@ -13,7 +13,8 @@ Gaussian blobs whose spreads differ fivefold, a curved arc and an elongated stic
 uniform background noise.
 
 Implementations, each in its own process (wall time of the fit only; peak RSS of the whole
-process from wait4, so the Python rows include the interpreter and imports):
+process, read from VmHWM in /proc/self/status by the process itself (wait4's ru_maxrss would
+include the forking Python parent), so the Python rows include the interpreter and imports):
   go            bench/hdbscanbench (built here) with --threads workers
   hdbscan       hdbscan 0.8.44 defaults (approximate Boruvka), core_dist_n_jobs=--threads
   hdbscan-exact hdbscan 0.8.44 with approx_min_span_tree=False
@@ -62,7 +63,14 @@ t = time.perf_counter()
 c.fit(x)
 secs = time.perf_counter() - t
 np.save(out, np.asarray(c.labels_, dtype=np.int64))
-print(json.dumps({"seconds": secs}))
+peak = 0.0
+try:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            peak = int(line.split()[1]) / 1024.0
+except OSError:
+    pass
+print(json.dumps({"seconds": secs, "peak_rss_mib": peak}))
 """
 
 
@@ -165,6 +173,7 @@ def main():
                         continue
                     rep = json.loads(out.strip().splitlines()[-1])
                     labels[impl] = np.load(out_labels)
+                    rss = rep.get("peak_rss_mib") or rss
                     results[impl] = {"seconds": rep["seconds"], "rss": rss,
                                      "clusters": int(labels[impl].max() + 1)}
                     if impl == "sklearn":

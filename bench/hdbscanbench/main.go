@@ -52,6 +52,9 @@ type report struct {
 	Clusters int     `json:"clusters"`
 	Noise    int     `json:"noise"`
 	Workers  int     `json:"workers"`
+	// PeakRSSMiB is the process's peak resident memory (VmHWM in /proc/self/status), 0 where
+	// that file does not exist.
+	PeakRSSMiB float64 `json:"peak_rss_mib"`
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
@@ -104,7 +107,25 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 			return err
 		}
 	}
+	rep.PeakRSSMiB = peakRSS()
 	return json.NewEncoder(stdout).Encode(rep)
+}
+
+// peakRSS reads the peak resident set size of this process in MiB (Linux), or 0.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err == nil {
+				return float64(kb) / 1024
+			}
+		}
+	}
+	return 0
 }
 
 func readMatrix(path string) (*mat.Dense, error) {

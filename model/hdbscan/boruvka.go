@@ -203,6 +203,7 @@ func (b *boruvka) prepareRound() {
 	for p, c := range b.comp {
 		if b.valid[p] && b.comp[b.bestQ[p]] == c {
 			b.valid[p] = false
+			b.lb[p] = max(b.lb[p], b.best[p]) // it was exact, and components only grow
 		}
 		if b.valid[p] && b.best[p] < math.Float64frombits(b.bound[c]) {
 			b.bound[c] = math.Float64bits(b.best[p])
