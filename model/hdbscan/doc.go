@@ -34,11 +34,12 @@
 //
 // # Reference
 //
-// The reference is hdbscan 0.8.44's exact tree: Prim's algorithm from row 0
-// (algorithm="prims_kdtree"; for its default Borůvka pass approx_min_span_tree=False).
-// Different exact minimum spanning trees give the same clusters except where equal weights
-// tie, and mutual reachability ties often: a point whose core distance exceeds its distances
-// to two groups joins both at exactly its core distance. Which group it then falls out of,
+// The reference is hdbscan 0.8.44 with an exact minimum spanning tree: its Prim's algorithm
+// from row 0 (algorithm="prims_kdtree"), or its default dual-tree Borůvka with
+// approx_min_span_tree=False, which finds a tree of the same weights. Different exact
+// minimum spanning trees give the same clusters except where equal weights tie, and mutual
+// reachability ties often: a point whose core distance exceeds its distances to two groups
+// joins both at exactly its core distance. Which group it then falls out of,
 // and sometimes whether a small group reaches MinClusterSize, follows the order of the tied
 // edges. hdbscan orders them with NumPy's unstable argsort, so even its own results can
 // depend on the machine's sort kernel; and its Borůvka pass points edges the other way than
