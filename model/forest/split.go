@@ -68,8 +68,9 @@ func (b *builder) sortFeature(f, start, end int) ([]uint64, uint32, bool) {
 		hi = max(hi, r)
 		keys[p] = uint64(r)<<32 | uint64(p)
 	}
-	vals := b.ds.vals[f]
-	if vals[hi] <= vals[lo]+featureThreshold {
+	// Constant: one value, or values within featureThreshold, which needs lo's neighbour
+	// to be near (checked in the small bitset before touching the values).
+	if hi == lo || (b.ds.near[f].has(lo) && b.ds.vals[f][hi] <= b.ds.vals[f][lo]+featureThreshold) {
 		return nil, 0, false
 	}
 	off := uint64(lo) << 32
@@ -82,9 +83,13 @@ func (b *builder) sortFeature(f, start, end int) ([]uint64, uint32, bool) {
 // scan walks the sorted keys of feature f, evaluating every split position between two
 // distinct values, and updates best when a split beats it. It reports whether it did.
 //
-// The proxy is scikit-learn's Criterion.proxy_impurity_improvement for Gini,
-// −w_R·(1 − Σ_c r_c²/w_R²) − w_L·(1 − Σ_c l_c²/w_L²), with the sums of squares updated
-// incrementally (exact for integer weights such as bootstrap counts).
+// Splits are ranked by scikit-learn's Criterion.proxy_impurity_improvement for Gini,
+// −w_R·(1 − Σ_c r_c²/w_R²) − w_L·(1 − Σ_c l_c²/w_L²), which equals
+// (Σ_c l_c²·w_R + Σ_c r_c²·w_L)/(w_L·w_R) − w. The node's w is the same for every split,
+// so scan compares the fraction alone: one division per candidate instead of two. With
+// integer weights (bootstrap counts) the sums of squares, updated incrementally, and the
+// numerator and denominator are exact, so splits of equal impurity tie exactly and the
+// first one wins.
 func (b *builder) scan(f int, sorted []uint64, lo uint32, start, end int, wn, sq float64, best *split) bool {
 	total, left, yw := b.sumTotal, b.sumLeft, b.yw[start:end]
 	vals, near := b.ds.vals[f][lo:], b.ds.near[f]
@@ -112,7 +117,7 @@ func (b *builder) scan(f int, sorted []uint64, lo uint32, start, end int, wn, sq
 			break
 		}
 		wr := wn - wl
-		proxy := -wr*(1-sqR/(wr*wr)) - wl*(1-sqL/(wl*wl))
+		proxy := (sqL*wr + sqR*wl) / (wl * wr)
 		if proxy > best.proxy {
 			*best = split{feature: f, pos: start + p + 1, rank: lo + r, next: lo + rn, proxy: proxy}
 			improved = true

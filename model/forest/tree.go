@@ -49,7 +49,7 @@ type split struct {
 	thr     float32
 	rank    uint32 // largest rank of feature that goes left
 	next    uint32 // smallest rank of feature that goes right
-	proxy   float64
+	proxy   float64 // the proxy improvement plus the node's weight (see scan)
 }
 
 // builder grows trees; it owns scratch space sized once for the data set and reused for
