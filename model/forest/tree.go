@@ -47,8 +47,8 @@ type split struct {
 	feature int
 	pos     int // samples[start:pos] go left
 	thr     float32
-	rank    uint32 // largest rank of feature that goes left
-	next    uint32 // smallest rank of feature that goes right
+	rank    uint32  // largest rank of feature that goes left
+	next    uint32  // smallest rank of feature that goes right
 	proxy   float64 // the proxy improvement plus the node's weight (see scan)
 }
 
