@@ -288,13 +288,22 @@ func (c *Consumer) encodeOutputs(b *batch) error {
 		}
 		sa := assignmentRecord(id, &f.a, srv.version, f.res.State.UpdatedAt, now, f.res.HasEmission, f.res.Emission)
 		if err := b.out.addRecord(&b.out.segs, id, sa, c.segID); err != nil {
-			return fmt.Errorf("encoding assignment of store %q: %w", id, err)
+			c.invalidAssignment(id, err)
+			f.emit = false
+			continue
 		}
 		b.out.ems = append(b.out.ems, statestore.Emission{StoreID: id, Revision: f.res.Revision, ModelVersion: srv.version,
 			SegmentID: int32(f.a.SegmentID), Acked: true})
 	}
 	b.out.finish()
 	return nil
+}
+
+// invalidAssignment counts and logs an assignment the model produced that its schema refuses
+// (a model defect): the store keeps its previous assignment.
+func (c *Consumer) invalidAssignment(id string, err error) {
+	c.m.failed.WithLabelValues("invalid_assignment").Inc()
+	c.log.Error("model produced an invalid assignment; not emitted", "store", id, "version", versionOf(c.serving.Load()), "err", err)
 }
 
 // shouldEmit applies the emit policy. changedState says the store's state changed (a

@@ -64,7 +64,8 @@
 //	storeseg_stream_events_skipped_total             input messages already applied (replays)
 //	storeseg_stream_events_failed_total{reason}      messages not processed, by dead-letter reason;
 //	                                                 also rescore_<reason> for stores a new model
-//	                                                 cannot score, and score_error
+//	                                                 cannot score, score_error, and invalid_assignment
+//	                                                 (a model output its schema refuses; not emitted)
 //	storeseg_stream_events_dead_lettered_total       messages written to the dead-letter topic
 //	storeseg_stream_assignments_emitted_total{segment,source}  assignments produced and acknowledged
 //	storeseg_stream_tombstones_emitted_total         store removals propagated to the segments topic

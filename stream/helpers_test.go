@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,18 +38,30 @@ func TestMain(m *testing.M) {
 // stream the same stores, so unchanged ones get the refit's own assignment.
 const fitStores = 600
 
-// fitBundle fits a model on the first n generated stores of seed 1 with the default config
-// (FAMD unseen policy as given) and returns it with its bytes.
-func fitBundle(t testing.TB, n int, unseen string) (*model.Bundle, []byte) {
+// configWith parses the default config with every old replaced by new.
+func configWith(t testing.TB, oldnew ...string) *config.Config {
 	t.Helper()
-	cfg := config.Default()
-	if unseen != "" {
-		cfg.FAMD.Unseen = unseen
+	cfg, err := config.Parse([]byte(strings.NewReplacer(oldnew...).Replace(string(config.DefaultYAML()))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// fitBundle fits a model with cfg on the first n generated stores (columns renamed as
+// cfg's features are, see renamed) and returns it with its bytes.
+func fitBundle(t testing.TB, n int, cfg *config.Config, renamed map[string]string) (*model.Bundle, []byte) {
+	t.Helper()
+	raw := newGen(t, n, 0).Frame(n)
+	for j, name := range raw.NumNames {
+		if to, ok := renamed[name]; ok {
+			raw.NumNames[j] = to
+		}
 	}
 	fc := cfg.FitConfig()
 	fc.HDBSCAN = hdbscan.Config{MinClusterSize: 20, MinSamples: 10}
 	fc.Assign = forest.AssignConfig{CoreThreshold: 0.5, Forest: forest.Config{NEstimators: 20, Seed: 7}}
-	r, err := model.Fit(context.Background(), model.FitInput{Raw: onlyFeatures(newGen(t, n, 0).Frame(n), cfg), ConfigHash: "stream-test"}, fc)
+	r, err := model.Fit(context.Background(), model.FitInput{Raw: onlyFeatures(raw, cfg), ConfigHash: "stream-test"}, fc)
 	if err != nil {
 		t.Fatalf("fitting the test model: %v", err)
 	}
@@ -81,7 +94,7 @@ var (
 
 // defaultBundle is one shared fit of fitStores stores.
 func defaultBundle(t testing.TB) (*model.Bundle, []byte) {
-	sharedOnce.Do(func() { sharedBundle, sharedBytes = fitBundle(t, fitStores, "") })
+	sharedOnce.Do(func() { sharedBundle, sharedBytes = fitBundle(t, fitStores, config.Default(), nil) })
 	if sharedBundle == nil {
 		t.Fatal("the shared test model failed to fit")
 	}
@@ -141,12 +154,18 @@ type running struct {
 // start runs a consumer on store until the test ends (or stop is called).
 func (e *env) start(cfg stream.Config, store stream.StateStore) *running {
 	e.t.Helper()
+	return e.startWith(cfg, store, nil)
+}
+
+// startWith is start with a Schema Registry.
+func (e *env) startWith(cfg stream.Config, store stream.StateStore, registry stream.SchemaRegistry) *running {
+	e.t.Helper()
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("STREAM_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	c, err := stream.New(cfg, store, nil, log, reg)
+	c, err := stream.New(cfg, store, registry, log, reg)
 	if err != nil {
 		e.t.Fatal(err)
 	}

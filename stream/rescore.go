@@ -159,7 +159,8 @@ func (c *Consumer) rescoreChunk(ctx context.Context, states []statestore.State) 
 			continue
 		}
 		if err := o.addRecord(&o.segs, s.StoreID, assignmentRecord(s.StoreID, &a, srv.version, s.UpdatedAt, now, has, prev), c.segID); err != nil {
-			return 0, fmt.Errorf("encoding assignment of store %q: %w", s.StoreID, err)
+			c.invalidAssignment(s.StoreID, err)
+			continue
 		}
 		emittedIdx = append(emittedIdx, i)
 		rev := prev.Revision
