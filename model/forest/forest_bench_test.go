@@ -15,8 +15,9 @@ import (
 // storeLike returns n rows shaped like FAMD principal coordinates of stores in k segments:
 // d components with decreasing variance λ_j = 3·0.75^j, segment centres drawn with
 // standard deviation 1.5·√λ_j, rows scattered around them with 1.2·√λ_j, and uneven segment
-// sizes. It is the generator of bench/forest_compare.py (same distribution, other RNG);
-// a forest reaches about 90% accuracy on it.
+// sizes (weights 0.5 + U(0, 1)). bench/forest_compare.py draws the same centres and
+// scatter with NumPy (its segment sizes are Dirichlet(3)); a forest reaches about 90%
+// accuracy on either.
 func storeLike(n, d, k int, seed uint64) (*mat.Dense, []int) {
 	r := rand.New(rand.NewPCG(seed, 99))
 	sd := make([]float64, d)
