@@ -31,6 +31,7 @@ type command struct {
 var commands = map[string]command{
 	"generate": {summary: "write a synthetic store table with known archetypes", run: runGenerate},
 	"famd":     {summary: "preprocess a store table and run FAMD on it (lab)", run: runFAMD},
+	"cluster":  {summary: "HDBSCAN on a numeric table, e.g. the coordinates of refit famd (lab)", run: runCluster},
 	"run":      {summary: "refit: snapshot → FAMD → HDBSCAN → forest → gate → artifacts, MLflow, publish", run: runRun},
 }
 
