@@ -224,3 +224,18 @@ func (c *clients) writer(topic string, writeTimeout time.Duration) *kafka.Writer
 		Transport:    c.transport(),
 	}
 }
+
+// NewWriter returns a synchronous keyed writer to topic set up like the consumer's own
+// (murmur2 partitioning as Java clients, acks from all in-sync replicas, small batch
+// timeout, its own Transport). Close it with CloseWriter.
+func NewWriter(cfg KafkaConfig, topic string) (*kafka.Writer, error) {
+	kc, err := newClients(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return kc.writer(topic, 30*time.Second), nil
+}
+
+// CloseWriter flushes and closes w, giving up after d, then closes its Transport's
+// connections.
+func CloseWriter(w *kafka.Writer, d time.Duration) error { return closeWriter(d, "writer", w) }
