@@ -108,17 +108,14 @@ func (c *Classifier) accumulate(dst []float64, keys []uint32) {
 	}
 }
 
-// stackKeys is the widest row whose keys PredictProba keeps on the stack; wider rows
-// borrow a buffer from keyPool.
+// stackKeys is the widest row whose keys PredictProba keeps on the stack.
 const stackKeys = 128
-
-var keyPool = sync.Pool{New: func() any { return new([]uint32) }}
 
 // PredictProba writes the class probabilities of row into dst: the mean over the trees of
 // the weighted class fractions of the leaf the row reaches (scikit-learn's predict_proba).
 // dst[k] belongs to Classes()[k]. A row goes left at a split iff float32(value) <= the
 // split's float32 threshold; a NaN value therefore always goes right. PredictProba does
-// not allocate.
+// not allocate for rows of up to 128 features.
 //
 // It panics if len(row) != NumFeatures() or len(dst) != len(Classes()).
 func (c *Classifier) PredictProba(dst []float64, row []float64) {
@@ -129,21 +126,15 @@ func (c *Classifier) PredictProba(dst []float64, row []float64) {
 		panic("forest: dst length does not match the number of classes")
 	}
 	clear(dst)
+	var buf [stackKeys]uint32
+	var keys []uint32
 	if len(row) <= stackKeys {
-		var buf [stackKeys]uint32
-		keys := buf[:len(row)]
-		rowKeys(keys, row)
-		c.accumulate(dst, keys)
+		keys = buf[:len(row)]
 	} else {
-		p := keyPool.Get().(*[]uint32)
-		if cap(*p) < len(row) {
-			*p = make([]uint32, len(row))
-		}
-		keys := (*p)[:len(row)]
-		rowKeys(keys, row)
-		c.accumulate(dst, keys)
-		keyPool.Put(p)
+		keys = make([]uint32, len(row))
 	}
+	rowKeys(keys, row)
+	c.accumulate(dst, keys)
 	nt := float64(len(c.roots))
 	for k := range dst {
 		dst[k] /= nt
@@ -151,7 +142,7 @@ func (c *Classifier) PredictProba(dst []float64, row []float64) {
 }
 
 // Predict returns the class with the highest probability for row; ties go to the lowest
-// class. It does not allocate for up to 64 classes. It panics if len(row) != NumFeatures().
+// class. It does not allocate for up to 64 classes and 128 features. It panics if len(row) != NumFeatures().
 func (c *Classifier) Predict(row []float64) int {
 	var buf [64]float64
 	var dst []float64
