@@ -18,12 +18,15 @@
 // # Training
 //
 // Every tree is grown depth-first on a bootstrap sample (n draws with replacement; the
-// draw counts become sample weights), choosing at each node the split with the largest
+// draw counts become sample weights; with ClassWeightBalanced the draws are weighted by
+// class, as in scikit-learn 1.9), choosing at each node the split with the largest
 // decrease in weighted Gini impurity among MaxFeatures features drawn without replacement.
 // As in scikit-learn:
 //   - features are cast to float32 once; a row goes left iff float32(x) <= threshold,
-//     where the threshold is the midpoint of two adjacent distinct float32 values (kept as
-//     float32; see midpoint), and values within 1e-7 of each other are never separated;
+//     where the threshold is the midpoint a/2 + b/2 of two adjacent distinct float32
+//     values a < b, rounded to float32 (or a, when rounding reaches b), so every float32
+//     value goes the same way as under scikit-learn's float64 midpoint; values within
+//     1e-7 of each other are never separated;
 //   - MinSamplesSplit, MinSamplesLeaf and the node size counted for them are numbers of
 //     distinct samples (a bootstrap duplicate counts once); impurities and leaf class
 //     fractions use the weights;
