@@ -168,25 +168,28 @@ func checkNode(t *testing.T, b *builder, i int, nd node, left, right, feature in
 // col returns an n×1 matrix.
 func col(v ...float64) *mat.Dense { return mat.NewDense(len(v), 1, v) }
 
-// TestHandComputedSplits checks Gini values, chosen splits, thresholds and leaf fractions
-// on data small enough to work out by hand.
-func TestHandComputedSplits(t *testing.T) {
-	type nodeWant struct {
-		feature  int32 // leafFeature for a leaf
-		thr      float32
-		impurity float64
-		weightN  float64
-		frac     []float64 // leaves: class fractions
-	}
+// nodeWant is an expected node of a hand-computed tree.
+type nodeWant struct {
+	feature  int32 // leafFeature for a leaf
+	thr      float32
+	impurity float64
+	weightN  float64
+	frac     []float64 // leaves: class fractions
+}
+
+// handCase is a data set small enough to work its tree out by hand.
+type handCase struct {
+	name string
+	x    *mat.Dense
+	y    []int
+	cfg  Config
+	want []nodeWant // pre-order
+}
+
+func handCases() []handCase {
 	all := Config{NEstimators: 1, NoBootstrap: true, MaxFeatures: MaxFeaturesAll()}
 	with := func(f func(*Config)) Config { c := all; f(&c); return c }
-	tests := []struct {
-		name string
-		x    *mat.Dense
-		y    []int
-		cfg  Config
-		want []nodeWant // pre-order
-	}{{
+	return []handCase{{
 		// Gini(3 of 6) = 1 − 0.5² − 0.5² = 0.5; split between 3 and 4 at 3.5.
 		name: "pure split",
 		x:    col(1, 2, 3, 4, 5, 6), y: []int{7, 7, 7, 9, 9, 9}, cfg: all,
@@ -268,7 +271,12 @@ func TestHandComputedSplits(t *testing.T) {
 			{feature: leafFeature, weightN: 3, frac: []float64{0, 1}},
 		},
 	}}
-	for _, tt := range tests {
+}
+
+// TestHandComputedSplits checks Gini values, chosen splits, thresholds and leaf fractions
+// on data small enough to work out by hand.
+func TestHandComputedSplits(t *testing.T) {
+	for _, tt := range handCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			b := buildOne(t, tt.x, tt.y, tt.cfg)
 			if len(b.nodes) != len(tt.want) {
