@@ -28,6 +28,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -52,6 +53,8 @@ type report struct {
 	Clusters int     `json:"clusters"`
 	Noise    int     `json:"noise"`
 	Workers  int     `json:"workers"`
+	// CPUSeconds is the user+system CPU time the process spent in Cluster, all threads.
+	CPUSeconds float64 `json:"cpu_seconds"`
 	// PeakRSSMiB is the process's peak resident memory (VmHWM in /proc/self/status), 0 where
 	// that file does not exist.
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
@@ -86,9 +89,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 			return err
 		}
 	}
-	start := time.Now()
+	cpu0, start := cpuTime(), time.Now()
 	res, err := hdbscan.Cluster(ctx, x, cfg)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -96,7 +99,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		return err
 	}
 	rows, dims := x.Dims()
-	rep := report{Rows: rows, Dims: dims, Seconds: elapsed.Seconds(), Clusters: res.NClusters, Workers: *workers}
+	rep := report{Rows: rows, Dims: dims, Seconds: elapsed.Seconds(), Clusters: res.NClusters,
+		Workers: *workers, CPUSeconds: cpu.Seconds()}
 	for _, l := range res.Labels {
 		if l < 0 {
 			rep.Noise++
@@ -109,6 +113,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	}
 	rep.PeakRSSMiB = peakRSS()
 	return json.NewEncoder(stdout).Encode(rep)
+}
+
+// cpuTime is the user+system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS reads the peak resident set size of this process in MiB (Linux), or 0.
