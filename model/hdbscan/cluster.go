@@ -17,7 +17,9 @@ type Result struct {
 	Labels []int
 	// Probabilities holds each row's membership strength (probabilities_): 0 for noise.
 	Probabilities []float64
-	// OutlierScores holds each row's GLOSH outlier score (outlier_scores_).
+	// OutlierScores holds each row's GLOSH outlier score (outlier_scores_), in [0, 1]; NaN,
+	// as in hdbscan, for a row that leaves at a finite λ a cluster holding duplicate rows
+	// (whose λ is +Inf).
 	OutlierScores []float64
 	// Persistence holds each cluster's persistence (cluster_persistence_).
 	Persistence []float64
