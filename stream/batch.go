@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,7 +28,9 @@ type batch struct {
 	last    map[string]int // store id → index of its last update
 	changed map[string]bool
 	finals  []final
-	prepNum []float64 // prepared rows of the finals' scores, for drift
+	toScore []*statestore.State
+	scores  []scored
+	prepNum []float64 // prepared rows of the scored finals, by slot, for drift
 	prepCat []int32
 	out     outputs
 }
@@ -37,6 +40,7 @@ type batch struct {
 type final struct {
 	res    statestore.Result
 	upIdx  int
+	slot   int // index into the batch's scores and prepared rows
 	scored bool
 	a      model.Assignment
 	emit   bool
@@ -213,30 +217,46 @@ func (c *Consumer) collectFinals(b *batch, results []statestore.Result) (again b
 		}
 	}
 	b.finals = b.finals[:0]
-	b.prepNum, b.prepCat = b.prepNum[:0], b.prepCat[:0]
+	b.toScore = b.toScore[:0]
 	for i := range results {
 		id := b.updates[i].StoreID
 		if b.last[id] != i || !b.changed[id] {
 			continue
 		}
-		f := final{res: results[i], upIdx: i}
-		if f.res.Exists && c.scorer != nil {
-			a, err := c.scorer.Score(id, c.mapper.record(&f.res.State))
-			if err != nil {
-				if reason := scoreReason(err); reason != "" {
-					c.blame(b, id, results, reason, err)
-					return true
-				}
-				c.m.failed.WithLabelValues("score_error").Inc()
-				c.log.Error("scoring failed", "store", id, "err", err)
-			} else {
-				f.scored, f.a = true, a
-				p := c.scorer.Prepared()
-				b.prepNum = append(b.prepNum, p.Num...)
-				b.prepCat = append(b.prepCat, p.Cat...)
-			}
+		b.finals = append(b.finals, final{res: results[i], upIdx: i})
+	}
+	if c.pool == nil {
+		return false
+	}
+	for k := range b.finals {
+		if b.finals[k].res.Exists {
+			b.toScore = append(b.toScore, &b.finals[k].res.State)
 		}
-		b.finals = append(b.finals, f)
+	}
+	n := len(b.toScore)
+	b.scores = slices.Grow(b.scores[:0], n)[:n]
+	b.prepNum = slices.Grow(b.prepNum[:0], n*c.pool.nNum)[:n*c.pool.nNum]
+	b.prepCat = slices.Grow(b.prepCat[:0], n*c.pool.nCat)[:n*c.pool.nCat]
+	c.pool.scoreAll(b.toScore, b.scores, b.prepNum, b.prepCat)
+	j := 0
+	for k := range b.finals {
+		f := &b.finals[k]
+		if !f.res.Exists {
+			continue
+		}
+		f.slot, j = j, j+1
+		s := b.scores[f.slot]
+		if s.err == nil {
+			f.scored, f.a = true, s.a
+			continue
+		}
+		id := f.res.State.StoreID
+		if reason := scoreReason(s.err); reason != "" {
+			c.blame(b, id, results, reason, s.err)
+			return true
+		}
+		c.m.failed.WithLabelValues("score_error").Inc()
+		c.log.Error("scoring failed", "store", id, "err", s.err)
 	}
 	return false
 }
@@ -400,11 +420,6 @@ func (c *Consumer) afterBatch(b *batch, acked time.Time) {
 	c.m.deadLettered.Add(float64(len(b.dlqErr)))
 	c.m.stateWritten.Add(float64(len(b.out.state.msgs)))
 	c.m.tombstones.Add(float64(b.out.segTombstones))
-	nNum, nCat := 0, 0
-	if c.mapper != nil {
-		nNum, nCat = len(c.mapper.rec.Num), len(c.mapper.rec.Cat)
-	}
-	k := 0
 	c.countsMu.Lock()
 	defer c.countsMu.Unlock()
 	for i := range b.finals {
@@ -422,12 +437,12 @@ func (c *Consumer) afterBatch(b *batch, acked time.Time) {
 			c.m.emitted.WithLabelValues(strconv.Itoa(f.a.SegmentID), f.a.Source.String()).Inc()
 		}
 		if c.window != nil {
-			row := frame.Row{Num: b.prepNum[k*nNum : (k+1)*nNum], Cat: b.prepCat[k*nCat : (k+1)*nCat]}
+			nNum, nCat := c.pool.nNum, c.pool.nCat
+			row := frame.Row{Num: b.prepNum[f.slot*nNum : (f.slot+1)*nNum], Cat: b.prepCat[f.slot*nCat : (f.slot+1)*nCat]}
 			if err := c.window.Observe(row, f.a.SegmentID); err != nil {
 				c.log.Debug("drift observation rejected", "err", err)
 			}
 		}
-		k++
 	}
 }
 

@@ -3,6 +3,7 @@ package stream
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -129,6 +130,9 @@ type Config struct {
 	// ShutdownTimeout bounds finishing the current batch and closing the Kafka clients after
 	// Run's context is cancelled. Default 15 s.
 	ShutdownTimeout time.Duration
+	// ScoreWorkers is how many goroutines score a batch's (or a rescore chunk's) stores.
+	// Default runtime.GOMAXPROCS(0); zero means the default.
+	ScoreWorkers int
 	// RescoreChunk is how many stores a model swap rescores before producing their outputs.
 	// Default 5000.
 	RescoreChunk int
@@ -156,6 +160,7 @@ func DefaultConfig(brokers ...string) Config {
 		RetryMin:        100 * time.Millisecond,
 		RetryMax:        5 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
+		ScoreWorkers:    runtime.GOMAXPROCS(0),
 		RescoreChunk:    5000,
 		DriftWindow:     10000,
 		DriftInterval:   10 * time.Second,
@@ -174,6 +179,9 @@ func (c Config) Validate() error {
 	}
 	if strings.ContainsAny(c.ModelName, "/") {
 		bad("model name %q contains '/'", c.ModelName)
+	}
+	if c.ScoreWorkers < 0 {
+		bad("score workers %d is negative", c.ScoreWorkers)
 	}
 	if c.Emit != EmitOnChange && c.Emit != EmitAlways {
 		bad("emit policy %d", c.Emit)

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
-	"github.com/storeseg/storeseg/model"
 	"github.com/storeseg/storeseg/model/drift"
 	"github.com/storeseg/storeseg/schemas"
 	"github.com/storeseg/storeseg/statestore"
@@ -65,8 +64,7 @@ type Consumer struct {
 	segID   int
 	applied map[int32]int64
 	kinds   featureKinds
-	scorer  *model.Scorer
-	mapper  *recordMapper
+	pool    *scorers // the serving model's scorers; nil before the first model
 	window  *drift.Window
 	segOf   map[string]int32
 	b       batch

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -63,7 +64,11 @@ func (c *Consumer) swapPending(ctx context.Context) error {
 	}
 	old := c.serving.Load()
 	c.serving.Store(newServing(b))
-	c.scorer, c.mapper, c.window = b.NewScorer(), newRecordMapper(b.Features()), window
+	workers := c.cfg.ScoreWorkers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	c.pool, c.window = newScorers(b, workers), window
 	if old != nil {
 		c.m.modelInfo.DeleteLabelValues(old.version)
 	}
@@ -136,10 +141,15 @@ func (c *Consumer) rescoreChunk(ctx context.Context, states []statestore.State) 
 	}
 	segs := make([]placed, len(states))
 	var emittedIdx []int
+	ptrs := make([]*statestore.State, len(states))
 	for i := range states {
-		s := &states[i]
+		ptrs[i] = &states[i]
+	}
+	results := make([]scored, len(states))
+	c.pool.scoreAll(ptrs, results, nil, nil)
+	for i := range states {
+		s, a, err := &states[i], results[i].a, results[i].err
 		segs[i].seg = -1
-		a, err := c.scorer.Score(s.StoreID, c.mapper.record(s))
 		if err != nil {
 			reason := scoreReason(err)
 			if reason == "" {
