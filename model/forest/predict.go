@@ -108,6 +108,38 @@ func (c *Classifier) accumulate(dst []float64, keys []uint32) {
 	}
 }
 
+// accumulateRows adds the leaf distributions of every row (given by its keys) to dst, k
+// values a row. It goes tree by tree, so each tree's nodes stay in cache while all the
+// rows walk it (lanes rows in lockstep), and adds every row's leaves in tree order: each
+// row gets exactly the sums accumulate computes.
+func (c *Classifier) accumulateRows(dst []float64, k int, rows [][]uint32) {
+	nodes := c.nodes
+	for _, root := range c.roots {
+		i := 0
+		for ; i+lanes <= len(rows); i += lanes {
+			r := rows[i : i+lanes : i+lanes]
+			a0, a1, a2, a3, a4, a5, a6, a7 := root, root, root, root, root, root, root, root
+			for {
+				n0, n1 := step(nodes, a0, r[0]), step(nodes, a1, r[1])
+				n2, n3 := step(nodes, a2, r[2]), step(nodes, a3, r[3])
+				n4, n5 := step(nodes, a4, r[4]), step(nodes, a5, r[5])
+				n6, n7 := step(nodes, a6, r[6]), step(nodes, a7, r[7])
+				moved := (n0 ^ a0) | (n1 ^ a1) | (n2 ^ a2) | (n3 ^ a3) | (n4 ^ a4) | (n5 ^ a5) | (n6 ^ a6) | (n7 ^ a7)
+				a0, a1, a2, a3, a4, a5, a6, a7 = n0, n1, n2, n3, n4, n5, n6, n7
+				if moved == 0 {
+					break
+				}
+			}
+			for j, leaf := range [lanes]int32{a0, a1, a2, a3, a4, a5, a6, a7} {
+				c.addLeaf(dst[(i+j)*k:(i+j+1)*k], leaf)
+			}
+		}
+		for ; i < len(rows); i++ {
+			c.addLeaf(dst[i*k:(i+1)*k], c.leaf(root, rows[i]))
+		}
+	}
+}
+
 // stackKeys is the widest row whose keys PredictProba keeps on the stack.
 const stackKeys = 128
 
@@ -166,8 +198,10 @@ func argmax(v []float64) int {
 	return best
 }
 
-// batchRows is the number of rows in one unit of PredictBatch's parallel work.
-const batchRows = 64
+// batchRows is the number of rows in one unit of PredictBatch's parallel work; all of them
+// walk one tree before the next, so a large forest is read from memory once per unit
+// rather than once per row.
+const batchRows = 1024
 
 // PredictBatch predicts every row of x on GOMAXPROCS goroutines and returns the predicted
 // class of each row and the probability matrix (one row per row of x, one column per
@@ -190,15 +224,17 @@ func (c *Classifier) PredictBatch(ctx context.Context, x *mat.Dense) (labels []i
 	labels = make([]int, n)
 	raw := x.RawMatrix()
 	err = parallelChunks(ctx, n, batchRows, runtime.GOMAXPROCS(0), func(lo, hi int) {
-		keys := make([]uint32, d)
+		keys := make([]uint32, (hi-lo)*d)
+		rows := make([][]uint32, hi-lo)
+		for i := range rows {
+			rows[i] = keys[i*d : (i+1)*d]
+			rowKeys(rows[i], raw.Data[(lo+i)*raw.Stride:(lo+i)*raw.Stride+d])
+		}
+		dst := out[lo*k : hi*k]
+		c.accumulateRows(dst, k, rows)
 		nt := float64(len(c.roots))
-		for i := lo; i < hi; i++ {
-			rowKeys(keys, raw.Data[i*raw.Stride:i*raw.Stride+d])
-			dst := out[i*k : (i+1)*k]
-			c.accumulate(dst, keys)
-			for j := range dst {
-				dst[j] /= nt
-			}
+		for i := range dst {
+			dst[i] /= nt
 		}
 		for i := lo; i < hi; i++ {
 			labels[i] = c.classes[argmax(out[i*k:(i+1)*k])]
