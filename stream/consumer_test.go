@@ -70,10 +70,31 @@ func TestEndToEnd(t *testing.T) {
 		return latest(recs)["S0000001"].Value == nil
 	})
 
+	// Outputs are acknowledged before the batch is persisted: wait for the state store.
+	waitFor(t, 5*time.Second, "the removal persisted", func() bool { code, _ := r.get(t, "/v1/stores/S0000001"); return code == 404 })
+	waitFor(t, 5*time.Second, "the live counts", func() bool { return liveStores(t, r) == n-1 })
 	checkHTTP(t, r, b, n-1)
 	if v := metric(t, r, "storeseg_stream_events_consumed_total", ""); v < 2*n+1 {
 		t.Errorf("events consumed = %v; want at least %d", v, 2*n+1)
 	}
+}
+
+func liveStores(t *testing.T, r *running) int {
+	t.Helper()
+	_, body := r.get(t, "/v1/segments")
+	var segs struct {
+		Segments []struct {
+			Live int `json:"live_stores"`
+		}
+	}
+	if err := json.Unmarshal(body, &segs); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, s := range segs.Segments {
+		total += s.Live
+	}
+	return total
 }
 
 func checkHTTP(t *testing.T, r *running, b *model.Bundle, live int) {

@@ -104,10 +104,12 @@ func TestUnseenLevelDeadLettered(t *testing.T) {
 		t.Errorf("reason = %q; want %q", got, stream.ReasonUnseenLevel)
 	}
 	e.follow(e.cfg.Topics.Segments).until(20*time.Second, "the good stores' assignments", keys(3))
-	st, err := store.Get(context.Background(), "S0000002")
-	if err != nil {
-		t.Fatal(err)
-	}
+	var st statestore.State
+	waitFor(t, 5*time.Second, "the batch persisted (outputs are acknowledged first)", func() bool {
+		var err error
+		st, err = store.Get(context.Background(), "S0000002")
+		return err == nil
+	})
 	for _, f := range st.Cat {
 		if f.Name == "region" && f.Value == "atlantis" {
 			t.Errorf("the rejected region was merged: %+v", st.Cat)
@@ -141,4 +143,3 @@ func TestModelChunksInAnyOrder(t *testing.T) {
 	}
 }
 
-var _ = statestore.ErrNotFound
