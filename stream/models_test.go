@@ -142,4 +142,3 @@ func TestModelChunksInAnyOrder(t *testing.T) {
 		t.Errorf("load failures = %v; want 0 (the other lineage is ignored)", got)
 	}
 }
-
