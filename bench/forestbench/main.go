@@ -37,6 +37,7 @@ type result struct {
 	NClasses        int      `json:"n_classes"`
 	Workers         int      `json:"workers"`
 	FitSeconds      float64  `json:"fit_seconds"`
+	FitCPUSeconds   float64  `json:"fit_cpu_seconds"`
 	Nodes           int      `json:"nodes"`
 	OOBScore        *float64 `json:"oob_score"`
 	TestAccuracy    *float64 `json:"test_accuracy"`
@@ -137,12 +138,13 @@ func bench(ctx context.Context, x *mat.Dense, y []int, xt *mat.Dense, yt []int, 
 	if res.Workers == 0 {
 		res.Workers = runtime.GOMAXPROCS(0)
 	}
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	clf, err := forest.Train(ctx, x, y, cfg)
 	if err != nil {
 		return nil, err
 	}
 	res.FitSeconds = time.Since(start).Seconds()
+	res.FitCPUSeconds = (cpuTime() - cpu).Seconds()
 	res.Nodes, res.NClasses = clf.Size(), len(clf.Classes())
 	if s, ok := clf.OOBScore(); ok {
 		res.OOBScore = &s
@@ -188,6 +190,15 @@ func predictOne(clf *forest.Classifier, xt *mat.Dense, calls int) (ns, allocs fl
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	return float64(elapsed.Nanoseconds()) / float64(calls), float64(after.Mallocs-before.Mallocs) / float64(calls)
+}
+
+// cpuTime returns the CPU time (user + system, all threads) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS returns the process's peak resident set size (VmHWM), or 0 where /proc is
