@@ -28,12 +28,11 @@ type split struct {
 // loadSplit reads testdata/<name>.csv: features, label, and 1 for a test row.
 func loadSplit(t testing.TB, name string) split {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name+".csv"))
+	b, err := os.ReadFile(filepath.Join("testdata", name+".csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

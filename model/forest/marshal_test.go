@@ -313,7 +313,7 @@ func FuzzUnmarshalBinary(f *testing.F) {
 	}
 	f.Add(b)
 	f.Add(b[:len(b)/2])
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(_ *testing.T, data []byte) {
 		var d forest.Classifier
 		if err := d.UnmarshalBinary(data); err != nil {
 			return

@@ -58,7 +58,7 @@ type builder struct {
 	ds *dataset
 	p  params
 
-	w        []float64  // sample weight in the current tree (bootstrap count × class weight)
+	w        []float64  // sample weight in the current tree: bootstrap count or class weight
 	samples  []int32    // in-bag samples in index order within every node's range
 	yw       []weighted // class and weight of samples[i], filled per node
 	right    []int32    // partition scratch
@@ -68,7 +68,6 @@ type builder struct {
 	constant []int      // features found constant along the current path
 	sumTotal []float64  // weighted class counts of the current node
 	sumLeft  []float64  // weighted class counts left of the scan position
-	minRank  uint32     // rank subtracted from the current sort keys
 	hist     [1 << radixBits]int32
 	stack    []record
 	rng      *rand.Rand
