@@ -306,9 +306,7 @@ func (c *Consumer) encodeOutputs(b *batch) error {
 		if !f.emit {
 			continue
 		}
-		sa := assignmentRecord(id, &f.a, srv.version, f.res.State.UpdatedAt, now, f.res.HasEmission, f.res.Emission)
-		if err := b.out.addRecord(&b.out.segs, id, sa, c.segID); err != nil {
-			c.invalidAssignment(id, err)
+		if !c.encodeAssignment(&b.out, id, &f.a, srv.version, f.res.State.UpdatedAt, now, f.res.HasEmission, f.res.Emission) {
 			f.emit = false
 			continue
 		}
@@ -338,16 +336,49 @@ func (c *Consumer) shouldEmit(has bool, prev statestore.Emission, version string
 	return false
 }
 
-func assignmentRecord(id string, a *model.Assignment, version string, eventTime, now int64, hasPrev bool, prev statestore.Emission) *schemas.SegmentAssignment {
-	sa := &schemas.SegmentAssignment{
-		StoreID: id, SegmentID: int32(a.SegmentID), SegmentName: a.SegmentName, Confidence: a.Confidence,
-		Source: schemas.AssignmentSource(a.Source), Novelty: a.Novelty, OutlierScore: a.OutlierScore,
+// clampUnit brings v into [0, 1] and reports whether it had to. NaN stays NaN (and the
+// assignment is then refused as invalid).
+func clampUnit(v float64) (float64, bool) {
+	switch {
+	case v < 0:
+		return 0, true
+	case v > 1:
+		return 1, true
+	}
+	return v, false
+}
+
+// assignmentRecord builds the SegmentAssignment of a scored store. A confidence or outlier
+// score outside [0, 1] (a model defect; hdbscan's own approximate_predict_scores caps λ at the
+// cluster's maximum, which amounts to the same clamp) is clamped and counted by the caller
+// through clamped.
+func assignmentRecord(id string, a *model.Assignment, version string, eventTime, now int64, hasPrev bool, prev statestore.Emission) (sa *schemas.SegmentAssignment, clamped bool) {
+	conf, c1 := clampUnit(a.Confidence)
+	outlier, c2 := clampUnit(a.OutlierScore)
+	sa = &schemas.SegmentAssignment{
+		StoreID: id, SegmentID: int32(a.SegmentID), SegmentName: a.SegmentName, Confidence: conf,
+		Source: schemas.AssignmentSource(a.Source), Novelty: a.Novelty, OutlierScore: outlier,
 		Cluster: int32(a.Cluster), ModelVersion: version, FeatureEventTime: eventTime, AssignedAt: now,
 	}
 	if hasPrev && prev.SegmentID >= 0 {
 		sa.PreviousSegmentID, sa.HasPreviousSegment = prev.SegmentID, true
 	}
-	return sa
+	return sa, c1 || c2
+}
+
+// encodeAssignment queues a store's assignment; a model output its schema refuses is counted
+// and not queued. It reports whether the assignment was queued.
+func (c *Consumer) encodeAssignment(o *outputs, id string, a *model.Assignment, version string, eventTime, now int64, hasPrev bool, prev statestore.Emission) bool {
+	sa, clamped := assignmentRecord(id, a, version, eventTime, now, hasPrev, prev)
+	if clamped {
+		c.m.clamped.Inc()
+		c.log.Debug("model output outside [0, 1] clamped", "store", id, "confidence", a.Confidence, "outlier_score", a.OutlierScore)
+	}
+	if err := o.addRecord(&o.segs, id, sa, c.segID); err != nil {
+		c.invalidAssignment(id, err)
+		return false
+	}
+	return true
 }
 
 // persist writes the merged states and the batch's offsets, then the acknowledged emissions.

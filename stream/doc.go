@@ -68,6 +68,8 @@
 //	                                                 (a model output its schema refuses; not emitted)
 //	storeseg_stream_events_dead_lettered_total       messages written to the dead-letter topic
 //	storeseg_stream_assignments_emitted_total{segment,source}  assignments produced and acknowledged
+//	storeseg_stream_assignments_clamped_total        assignments whose confidence or outlier score the model
+//	                                                 gave outside [0, 1], clamped into it (a model defect)
 //	storeseg_stream_tombstones_emitted_total         store removals propagated to the segments topic
 //	storeseg_stream_states_emitted_total             states (and removals) appended to the changelog
 //	storeseg_stream_processing_latency_seconds       histogram: input record timestamp → outputs acknowledged

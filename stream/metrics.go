@@ -18,6 +18,7 @@ type metrics struct {
 	deadLettered  prometheus.Counter
 	emitted       *prometheus.CounterVec
 	tombstones    prometheus.Counter
+	clamped       prometheus.Counter
 	stateWritten  prometheus.Counter
 	latency       prometheus.Histogram
 	batchSize     prometheus.Histogram
@@ -52,6 +53,8 @@ func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
 			Name: "assignments_emitted_total", Help: "Segment assignments produced and acknowledged, by segment id and source."}, []string{"segment", "source"}),
 		tombstones: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
 			Name: "tombstones_emitted_total", Help: "Store removals propagated to the segments topic."}),
+		clamped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
+			Name: "assignments_clamped_total", Help: "Assignments whose confidence or outlier score the model gave outside [0, 1], clamped (a model defect)."}),
 		stateWritten: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
 			Name: "states_emitted_total", Help: "Merged states (and removals) appended to the state changelog."}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "stream",
@@ -84,7 +87,7 @@ func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
 	if reg == nil {
 		return m
 	}
-	reg.MustRegister(m.consumed, m.skipped, m.failed, m.deadLettered, m.emitted, m.tombstones, m.stateWritten,
+	reg.MustRegister(m.consumed, m.skipped, m.failed, m.deadLettered, m.emitted, m.tombstones, m.clamped, m.stateWritten,
 		m.latency, m.batchSize, m.batchDuration, m.retries, m.lag, m.modelInfo, m.modelFailures, m.modelSwaps,
 		m.rescoreDur, m.rescored, m.psi)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "state",

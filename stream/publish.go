@@ -136,8 +136,9 @@ func (p *Publisher) write(ctx context.Context, msgs ...kafka.Message) error {
 		wctx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
 		err := p.w.WriteMessages(wctx, msgs...)
 		cancel()
-		if !errors.Is(err, kafka.UnknownTopicOrPartition) && !errors.Is(err, kafka.LeaderNotAvailable) {
-			return err
+		if !errors.Is(err, kafka.UnknownTopicOrPartition) && !errors.Is(err, kafka.LeaderNotAvailable) &&
+			!errors.Is(err, kafka.NotLeaderForPartition) {
+			return err // nil, or not a new topic's leadership settling
 		}
 		if !sleep(ctx, 100*time.Millisecond) {
 			return fmt.Errorf("%w (last error: %w)", ctx.Err(), err)

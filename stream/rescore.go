@@ -168,8 +168,7 @@ func (c *Consumer) rescoreChunk(ctx context.Context, states []statestore.State) 
 		if !c.shouldEmit(has, prev, srv.version, int32(a.SegmentID), false) {
 			continue
 		}
-		if err := o.addRecord(&o.segs, s.StoreID, assignmentRecord(s.StoreID, &a, srv.version, s.UpdatedAt, now, has, prev), c.segID); err != nil {
-			c.invalidAssignment(s.StoreID, err)
+		if !c.encodeAssignment(o, s.StoreID, &a, srv.version, s.UpdatedAt, now, has, prev) {
 			continue
 		}
 		emittedIdx = append(emittedIdx, i)

@@ -207,8 +207,7 @@ func BenchmarkRescore(b *testing.B) {
 						if _, err := c.store.Emission(ctx, chunk[i].StoreID); err != nil && !errors.Is(err, statestore.ErrNotFound) {
 							return err
 						}
-						sa := assignmentRecord(chunk[i].StoreID, &res[i].a, "m", chunk[i].UpdatedAt, 1, false, statestore.Emission{})
-						if err := c.b.out.addRecord(&c.b.out.segs, chunk[i].StoreID, sa, 0); err != nil {
+						if !c.encodeAssignment(&c.b.out, chunk[i].StoreID, &res[i].a, "m", chunk[i].UpdatedAt, 1, false, statestore.Emission{}) {
 							invalid++ // as the consumer does: counted, not emitted
 						}
 					}
