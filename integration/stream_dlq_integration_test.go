@@ -5,8 +5,8 @@ package integration_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	endian "encoding/binary"
+	"errors"
 	"math"
 	"strings"
 	"sync"
