@@ -304,8 +304,7 @@ def stream_dashboard():
                              (f"histogram_quantile(0.5, sum by (le) (rate(storeseg_stream_batch_size_messages_bucket{{{SEL}}}[$__rate_interval])))", "p50"),
                              (f"histogram_quantile(0.99, sum by (le) (rate(storeseg_stream_batch_size_messages_bucket{{{SEL}}}[$__rate_interval])))", "p99")),
                      unit="short"), 12, 8)
-    L.add(timeseries("Batch duration", "Time to process one batch, from decoding to the offset commit, and batches "
-                     "per second.",
+    L.add(timeseries("Batch duration", "Time to process one batch, from decoding to the offset commit (p50, p99).",
                      targets((f"histogram_quantile(0.5, sum by (le) (rate(storeseg_stream_batch_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))", "p50"),
                              (f"histogram_quantile(0.99, sum by (le) (rate(storeseg_stream_batch_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))", "p99")),
                      unit="s"), 12, 8)
@@ -353,7 +352,7 @@ def model_dashboard():
     L.add(stat("Load failures", "Bundles rejected during the selected time range (alert StoresegModelLoadFailures).",
                [target(f"sum(increase(storeseg_model_load_failures_total{{{SEL}}}[$__range]))", "failures", instant=True)],
                decimals=0, steps=thresholds(("green", None), ("red", 0.5))), 4, 4)
-    L.add(stat("Last rescore", "Mean time to rescore every known store after the swaps of the selected range, "
+    L.add(stat("Rescore time", "Mean time to rescore every known store after the swaps of the selected range, "
                "outputs acknowledged.",
                [target(f"sum(increase(storeseg_model_rescore_duration_seconds_sum{{{SEL}}}[$__range])) / sum(increase(storeseg_model_rescore_duration_seconds_count{{{SEL}}}[$__range]))", "rescore", instant=True)],
                unit="s"), 4, 4)

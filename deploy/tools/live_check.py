@@ -236,11 +236,12 @@ def report_metrics(base, have_blackbox, sent_bad):
     for name in used:
         if name in recorded:
             continue
+        if prom_query(base, f'count({{__name__="{name}"}})'):
+            continue
         if name in EVENT_ONLY or (name.startswith("probe_") and not have_blackbox) \
                 or (name == "storeseg_stream_events_failed_total" and not sent_bad):
             skipped.append(f"{name} (needs {EVENT_ONLY.get(name, 'blackbox exporter or kcat')})")
-            continue
-        if not prom_query(base, f'count({{__name__="{name}"}})'):
+        else:
             missing.append(name)
     log(f"{len(used) - len(skipped) - len(missing)} of {len(used)} metric names used by the dashboards and rules have data")
     for s in skipped:
