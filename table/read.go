@@ -9,8 +9,8 @@ import (
 	"github.com/storeseg/storeseg/model/frame"
 )
 
-// Read reads the columns named in s from the CSV or Parquet file at path (the format is chosen
-// by extension, see [FormatOf]). Errors name the file by its base name.
+// Read reads the columns named in s from the CSV, Parquet or Avro file at path (the format is
+// chosen by extension, see [FormatOf]). Errors name the file by its base name.
 func Read(ctx context.Context, path string, s Schema) (*frame.Frame, error) {
 	format, err := FormatOf(path)
 	if err != nil {
@@ -42,6 +42,8 @@ func ReadFormat(ctx context.Context, path string, format Format, s Schema) (*fra
 			return nil, fmt.Errorf("table: %w", err)
 		}
 		return ReadParquet(ctx, f, st.Size(), name, s)
+	case Avro:
+		return ReadAvro(ctx, f, name, s)
 	}
 	return nil, fmt.Errorf("%w: %v", ErrFormat, format)
 }

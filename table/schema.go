@@ -46,15 +46,18 @@ const (
 	FormatAuto Format = iota
 	CSV
 	Parquet
+	Avro // Avro object container file; read only
 )
 
-// String returns "csv", "parquet" or "auto".
+// String returns "csv", "parquet", "avro" or "auto".
 func (f Format) String() string {
 	switch f {
 	case CSV:
 		return "csv"
 	case Parquet:
 		return "parquet"
+	case Avro:
+		return "avro"
 	case FormatAuto:
 		return "auto"
 	}
@@ -62,15 +65,17 @@ func (f Format) String() string {
 }
 
 // FormatOf returns the format of a file by its extension: .csv is CSV; .parquet and .pq are
-// Parquet (case-insensitive).
+// Parquet; .avro is Avro (case-insensitive).
 func FormatOf(path string) (Format, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		return CSV, nil
 	case ".parquet", ".pq":
 		return Parquet, nil
+	case ".avro":
+		return Avro, nil
 	}
-	return FormatAuto, fmt.Errorf("%w: %q (want .csv, .parquet or .pq)", ErrFormat, path)
+	return FormatAuto, fmt.Errorf("%w: %q (want .csv, .parquet, .pq or .avro)", ErrFormat, path)
 }
 
 // Sentinel errors; an [*Error] unwraps to one of them.
