@@ -141,6 +141,10 @@ type Config struct {
 	DriftWindow int
 	// DriftInterval is how often the drift gauges are recomputed. Default 10 s.
 	DriftInterval time.Duration
+	// ModelWait bounds how long Run waits at start for the models topic to be read to its
+	// end, so the first batches are scored by the newest model. Default 30 s; zero does not
+	// wait.
+	ModelWait time.Duration
 	// ReadyTimeout bounds the broker check of the readiness probe. Default 2 s.
 	ReadyTimeout time.Duration
 }
@@ -164,6 +168,7 @@ func DefaultConfig(brokers ...string) Config {
 		RescoreChunk:    5000,
 		DriftWindow:     10000,
 		DriftInterval:   10 * time.Second,
+		ModelWait:       30 * time.Second,
 		ReadyTimeout:    2 * time.Second,
 	}
 }

@@ -145,7 +145,11 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	fctx, stopFetching := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopFetching()
 	bg.Add(1)
-	go func() { defer bg.Done(); c.followModels(fctx) }()
+	caughtUp := make(chan struct{})
+	go func() { defer bg.Done(); c.followModels(fctx, caughtUp) }()
+	if err := c.awaitModel(ctx, caughtUp); err != nil {
+		return err
+	}
 
 	r := c.newReader()
 	c.m.setReader(r.Stats)
@@ -227,6 +231,26 @@ func (c *Consumer) newReader() *kafka.Reader {
 		ReadBackoffMax:    c.cfg.RetryMax,
 		ErrorLogger:       kafka.LoggerFunc(func(f string, a ...any) { c.log.Debug("kafka reader: " + fmt.Sprintf(f, a...)) }),
 	})
+}
+
+// awaitModel waits (up to Config.ModelWait) until the models topic has been read to its end,
+// and swaps in the newest model found, so that the first batches are scored by it rather
+// than rescored after a late swap.
+func (c *Consumer) awaitModel(ctx context.Context, caughtUp <-chan struct{}) error {
+	if c.cfg.ModelWait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(c.cfg.ModelWait)
+	defer t.Stop()
+	select {
+	case <-caughtUp:
+		return c.swapPending(ctx)
+	case <-t.C:
+		c.log.Warn("models topic not read to its end in time; consuming without a model meanwhile", "waited", c.cfg.ModelWait)
+		return nil
+	case <-ctx.Done():
+		return nil
+	}
 }
 
 // fetch feeds out with the reader's messages until ctx is cancelled or the reader closed.

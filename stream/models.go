@@ -52,7 +52,18 @@ type modelRecord struct {
 // followModels reads the models topic from the beginning (no consumer group), reassembles
 // bundles, loads and verifies them, and hands each new version to the Run loop. During the
 // initial catch-up only the newest bundle is handed over. It returns when ctx ends.
-func (c *Consumer) followModels(ctx context.Context) {
+//
+// caughtUp is closed once the models topic has been read up to its end as of the start (and
+// the newest bundle found, if any, is in the slot).
+func (c *Consumer) followModels(ctx context.Context, caughtUp chan<- struct{}) {
+	signalled := false
+	signal := func() {
+		if !signalled {
+			signalled = true
+			close(caughtUp)
+		}
+	}
+	defer signal()
 	var parts []kafka.Partition
 	err := c.retry(ctx, "models_metadata", func(ctx context.Context) error {
 		var err error
@@ -76,6 +87,9 @@ func (c *Consumer) followModels(ctx context.Context) {
 	}
 	pending := len(parts)
 	caught := map[int]bool{}
+	if pending == 0 {
+		signal()
+	}
 	var candidate *model.Bundle
 	for {
 		var r modelRecord
@@ -96,6 +110,9 @@ func (c *Consumer) followModels(ctx context.Context) {
 		if pending == 0 && candidate != nil {
 			c.pending.put(candidate)
 			candidate = nil
+		}
+		if pending == 0 {
+			signal()
 		}
 	}
 }

@@ -41,11 +41,9 @@ func TestStateKeptBeforeFirstModel(t *testing.T) {
 		t.Errorf("%d assignments for %d stores; want one each", len(recs), n)
 	}
 	waitFor(t, 5*time.Second, "the rescore metrics", func() bool {
-		return metric(t, r, "storeseg_model_rescored_stores_total", "") == n
+		return metric(t, r, "storeseg_model_rescored_stores_total", "") == n &&
+			metric(t, r, "storeseg_model_rescore_duration_seconds", "") == 1
 	})
-	if got := metric(t, r, "storeseg_model_rescore_duration_seconds", ""); got != 1 {
-		t.Errorf("rescore duration observations = %v; want 1", got)
-	}
 	em, err := store.Emission(context.Background(), "S0000005")
 	if err != nil || em.ModelVersion != b.Version() || !em.Acked {
 		t.Errorf("emission of S0000005 = %+v, %v; want an acknowledged one of %s", em, err, b.Version())
