@@ -57,12 +57,6 @@ func (s *syncBuffer) field(msg, key string) string {
 func writeBundle(t *testing.T, n int) string {
 	t.Helper()
 	cfg := config.Default()
-	for getJSON(t, addr+"/readyz", nil) != 200 { // topics created, model loaded
-		if time.Now().After(deadline) {
-			t.Fatalf("the consumer did not get ready; output:\n%s", out.b.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	lc := loadgen.DefaultConfig()
 	lc.Synth.Stores = n
 	g, err := loadgen.New(lc)
@@ -139,6 +133,12 @@ func TestDevMode(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 		addr, brokers = out.field("HTTP API listening", "addr"), out.field("dev mode: in-process Kafka-protocol broker started", "brokers")
+	}
+	for getJSON(t, addr+"/readyz", nil) != 200 { // topics created, model loaded
+		if time.Now().After(deadline) {
+			t.Fatalf("the consumer did not get ready; output:\n%s", out.b.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	for getJSON(t, addr+"/readyz", nil) != 200 { // topics created, model loaded
 		if time.Now().After(deadline) {
