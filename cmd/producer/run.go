@@ -26,6 +26,7 @@ type options struct {
 	seed                 uint64
 	snapshots            bool
 	steps                int
+	fromStep             int
 	rate                 float64
 	duration             time.Duration
 	batch                int
@@ -53,6 +54,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed (the same seed a refit used gives the same stores)")
 	fs.BoolVar(&o.snapshots, "snapshots", true, "send a full snapshot of every store first")
 	fs.IntVar(&o.steps, "steps", 1, "rounds of partial updates after the snapshots; -1 runs until stopped")
+	fs.IntVar(&o.fromStep, "from-step", 1, "first update step (event time start + step hours); continue a previous run with its last step + 1")
 	fs.Float64Var(&o.rate, "rate", 0, "target events per second; 0 sends as fast as possible")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: when the rounds are done)")
 	fs.IntVar(&o.batch, "batch", 1000, "events per write call")
@@ -88,7 +90,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	if o.brokers == "" {
 		errs = append(errs, errors.New("no brokers: set --brokers or KAFKA_BROKERS (the dev consumer logs its broker address)"))
 	}
-	if o.stores < 1 || o.batch < 1 || o.workers < 1 || o.rate < 0 || o.steps < -1 || (!o.snapshots && o.steps == 0) {
+	if o.stores < 1 || o.batch < 1 || o.workers < 1 || o.rate < 0 || o.steps < -1 || o.fromStep < 1 || (!o.snapshots && o.steps == 0) {
 		errs = append(errs, fmt.Errorf("stores %d, batch %d and workers %d must be positive, rate %g not negative, steps %d at least -1, and something to send",
 			o.stores, o.batch, o.workers, o.rate, o.steps))
 	}
@@ -179,22 +181,31 @@ func (p *producer) produce(ctx context.Context) error {
 }
 
 func (p *producer) feed(ctx context.Context, jobs chan<- [2]int, errc <-chan error) error {
-	first := 1
 	if p.o.snapshots {
-		first = 0
+		if err := p.round(ctx, jobs, errc, 0); err != nil {
+			return err
+		}
 	}
-	for step := first; p.o.steps < 0 || step <= p.o.steps; step++ {
-		for i := 0; i < p.o.stores; i += p.o.batch {
-			if err := p.pace(ctx); err != nil {
-				return err
-			}
-			select {
-			case jobs <- [2]int{step, i}:
-			case err := <-errc:
-				return err
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+	for k := 0; p.o.steps < 0 || k < p.o.steps; k++ {
+		if err := p.round(ctx, jobs, errc, p.o.fromStep+k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// round queues every store's event of one step (0: the snapshots).
+func (p *producer) round(ctx context.Context, jobs chan<- [2]int, errc <-chan error, step int) error {
+	for i := 0; i < p.o.stores; i += p.o.batch {
+		if err := p.pace(ctx); err != nil {
+			return err
+		}
+		select {
+		case jobs <- [2]int{step, i}:
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	return nil

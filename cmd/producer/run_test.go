@@ -29,7 +29,7 @@ func TestProduce(t *testing.T) {
 	defer c.Close()
 	brokers := strings.Join(c.ListenAddrs(), ",")
 	var out bytes.Buffer
-	args := []string{"--brokers", brokers, "--stores", "50", "--steps", "2", "--batch", "20", "--report-every", "0", "--partitions", "3"}
+	args := []string{"--brokers", brokers, "--stores", "50", "--steps", "2", "--from-step", "3", "--batch", "20", "--report-every", "0", "--partitions", "3"}
 	if err := runEnv(context.Background(), args, noEnv, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestProduce(t *testing.T) {
 			n++
 		})
 	}
-	if perStep[0] != 50 || perStep[1] != 50 || perStep[2] != 50 || full != 50 {
+	if perStep[0] != 50 || perStep[3] != 50 || perStep[4] != 50 || full != 50 {
 		t.Errorf("events per step %v, %d full snapshots; want 50 each and 50 full", perStep, full)
 	}
 }
@@ -93,6 +93,7 @@ func TestFlags(t *testing.T) {
 		"nothing":        {"--brokers", "k:1", "--snapshots=false", "--steps", "0"},
 		"negative rate":  {"--brokers", "k:1", "--rate", "-1"},
 		"positional arg": {"--brokers", "k:1", "x"},
+		"step zero":      {"--brokers", "k:1", "--from-step", "0"},
 	} {
 		if _, err := parseFlags(args, noEnv, io.Discard); err == nil {
 			t.Errorf("%s: no error", name)
