@@ -383,9 +383,11 @@ def model_dashboard():
                      [target(f"sum by (source) (increase(storeseg_stream_assignments_emitted_total{{{SEL}}}[$__rate_interval]))", "{{source}}")],
                      unit="short", stack=True, percent=True), 12, 8)
     L.add(timeseries("Scoring errors / s", "Stores the serving model could not score (score_error), outputs the "
-                     "schema refused (invalid_assignment), and stores a new model cannot score at a swap "
-                     "(rescore_<reason>). Alert StoresegScoringErrors.",
-                     [target(f'sum by (reason) (rate(storeseg_stream_events_failed_total{{{SEL}, reason=~"{SCORING_REASONS}"}}[$__rate_interval]))', "{{reason}}")],
+                     "schema refused (invalid_assignment), stores a new model cannot score at a swap "
+                     "(rescore_<reason>), and emitted assignments whose confidence or outlier score the model "
+                     "gave outside [0, 1] (clamped, a model defect). Alert StoresegScoringErrors.",
+                     targets((f'sum by (reason) (rate(storeseg_stream_events_failed_total{{{SEL}, reason=~"{SCORING_REASONS}"}}[$__rate_interval]))', "{{reason}}"),
+                             (f"sum(rate(storeseg_stream_assignments_clamped_total{{{SEL}}}[$__rate_interval]))", "clamped")),
                      unit="ops", bars=True), 12, 8)
 
     L.row("Drift")
