@@ -195,7 +195,7 @@ def second_refit(bindir, tmp, brokers, seg):
 
 
 def verify(base, tmp, procs, have_blackbox, sent_bad, timeout):
-    rules = wait_for("the first rule evaluations", lambda: (bool(rules_state(base)), None), 60)
+    wait_for("the first rule evaluations", lambda: (bool(rules_state(base)), None), 60)
     recording = [r["name"] for r in rules_state(base) if r["type"] == "recording"]
 
     def settled():
