@@ -1,0 +1,324 @@
+"""Side-by-side benchmark of storeseg's streaming consumer (cmd/consumer) and a Python consumer
+doing the same job with prince + scikit-learn (bench/stream_python_consumer.py), on the real
+Kafka broker of scripts/test-services, in one run.
+
+Usage (from the repository root, with the broker up: eval "$(scripts/test-services up kafka)"):
+    python3 bench/stream_compare.py            # 100,000 stores, 6 partitions, fit on 20,000
+    python3 bench/stream_compare.py --quick    # smoke test: 5,000 stores
+
+What it measures (the Go binaries are built from this checkout with `go build`):
+1. Sustained throughput. The producer (cmd/producer) writes a backlog to a fresh 6-partition
+   input topic: a snapshot of every store, then --steps rounds of partial updates. The Go
+   consumer then starts (its --model publishes the refit's bundle onto the models topic first,
+   and it waits for it before consuming), and drains the backlog: events/s = backlog events /
+   (broker append time of the last changelog record - that of the first), both from the
+   broker's clock (the changelog topic uses LogAppendTime). Every event is decoded, merged into Badger (fsync per batch), appended
+   to the state changelog, scored (preprocess, FAMD, forest, HDBSCAN approximate_predict) and
+   its assignment emitted per the on-change policy, with acks=all, before offsets commit.
+2. Latency at a fixed rate. With all stores known, the producer sends further update rounds at
+   --rate events/s for --latency-seconds. Latency = broker append time of the store's
+   changelog record - broker append time of the input record: both topics are created with
+   message.timestamp.type=LogAppendTime, so both timestamps come from the broker's clock, and
+   an input is matched to the changelog record of the same store whose updated_at equals the
+   input's event_time (an input merged in the same batch as a newer one for the same store has
+   no record of its own and is not counted). p50/p99/max over the matched inputs.
+3. Model swap. refit publishes a second model (fitted on other stores); the consumer swaps it
+   in and rescores every store: storeseg_model_rescore_duration_seconds (scoring, emitting and
+   acknowledging the changed assignments).
+4. The Python consumer (fit at its start on the same table, prince FAMD + scikit-learn HDBSCAN
+   + RandomForest, then per event: decode, merge, transform, predict, produce, commit) drains
+   --python-events events of the same input topic in its own group: events/s.
+Peak RSS is VmHWM of each consumer process. Timings on a shared machine are noisy: nproc and
+the load average are printed with the results.
+
+Reference stack (bench/requirements.txt): prince 0.23.0, scikit-learn 1.9.1, pandas 3.1.1,
+numpy 2.4.6, confluent-kafka 2.16.1, fastavro 1.13.1, psutil 7.2.2.
+"""
+import argparse
+import datetime
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import fastavro
+import numpy as np
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PARTITIONS = 6
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd), file=sys.stderr)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def build(tmp):
+    bins = {}
+    for name in ("consumer", "producer", "refit"):
+        bins[name] = os.path.join(tmp, name)
+        run(["go", "build", "-o", bins[name], "./cmd/" + name], cwd=ROOT)
+    return bins
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_topics(brokers, prefix):
+    t = {k: f"{prefix}-{k}" for k in ("features", "dlq", "state", "segments", "models", "pyout")}
+    append = {"message.timestamp.type": "LogAppendTime"}
+    compact = {"cleanup.policy": "compact", **append}
+    specs = [NewTopic(t["features"], PARTITIONS, 1, config=append), NewTopic(t["dlq"], PARTITIONS, 1),
+             NewTopic(t["state"], PARTITIONS, 1, config=compact), NewTopic(t["segments"], PARTITIONS, 1, config=compact),
+             NewTopic(t["models"], 1, 1, config={"cleanup.policy": "compact", "max.message.bytes": str(8 << 20)}),
+             NewTopic(t["pyout"], PARTITIONS, 1, config=append)]
+    admin = AdminClient({"bootstrap.servers": brokers})
+    for fut in admin.create_topics(specs).values():
+        fut.result()
+    return t, admin
+
+
+def metrics(url):
+    out = {}
+    with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("#"):
+                continue
+            m = re.match(r"^(\w+)(\{[^}]*\})?\s+(\S+)$", line)
+            if m:
+                out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+def metric(ms, name):
+    return sum(v for k, v in ms.items() if k == name or k.startswith(name + "{"))
+
+
+def wait_ready(url, proc, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"consumer exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:  # noqa: BLE001 - not up yet
+            pass
+        time.sleep(0.2)
+    raise SystemExit("consumer not ready in time")
+
+
+def vm_hwm(pid):
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def read_topic(brokers, topic):
+    """Every record of topic up to its current end: (key, value, append timestamp ms)."""
+    c = Consumer({"bootstrap.servers": brokers, "group.id": "bench-reader", "enable.auto.commit": False})
+    parts = [TopicPartition(topic, p, 0) for p in range(PARTITIONS)]
+    ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(PARTITIONS)}
+    c.assign([tp for tp in parts if ends[tp.partition] > 0])
+    left = {p for p, e in ends.items() if e > 0}
+    out = []
+    while left:
+        for m in c.consume(10000, timeout=1.0):
+            if m.error():
+                continue
+            out.append((m.key(), m.value(), m.timestamp()[1]))
+            if m.offset() + 1 >= ends[m.partition()]:
+                left.discard(m.partition())
+    c.close()
+    return out
+
+
+def load_schema(name, version):
+    with open(os.path.join(ROOT, f"schemas/avro/{name}/v{version}.avsc"), encoding="utf-8") as f:
+        return fastavro.parse_schema(json.load(f))
+
+
+def event_time(rec, field):
+    t = rec[field]
+    return int(t.timestamp() * 1000) if hasattr(t, "timestamp") else t
+
+
+def latencies(brokers, topics, first_step_ms):
+    sfu, state = load_schema("StoreFeatureUpdate", 2), load_schema("StoreState", 1)
+    appended = {}
+    for key, value, ts in read_topic(brokers, topics["features"]):
+        if value is None:
+            continue
+        rec = fastavro.schemaless_reader(io.BytesIO(value[10:]), sfu, sfu)
+        t = event_time(rec, "event_time")
+        if t >= first_step_ms:
+            appended[(key, t)] = ts
+    lat = []
+    seen = set()
+    for key, value, ts in read_topic(brokers, topics["state"]):
+        if value is None:
+            continue
+        rec = fastavro.schemaless_reader(io.BytesIO(value[10:]), state, state)
+        k = (key, event_time(rec, "updated_at"))
+        if k in appended and k not in seen:
+            seen.add(k)
+            lat.append(ts - appended[k])
+    return np.array(lat, dtype=float), len(appended)
+
+
+def produce(bins, brokers, topic, args, extra):
+    out = run([bins["producer"], "--brokers", brokers, "--topic", topic, "--stores", str(args.stores),
+               "--partitions", str(PARTITIONS), "--report-every", "0"] + extra, capture_output=True, text=True).stdout
+    m = re.search(r"done: (\d+) events in ([\d.]+)s = (\d+) events/s", out)
+    return int(m.group(1)), float(m.group(3))
+
+
+def drain(url, total, timeout):
+    """Waits until the consumer has consumed total events and caught up."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ms = metrics(url)
+        if metric(ms, "storeseg_stream_events_consumed_total") >= total and metric(ms, "storeseg_stream_consumer_lag_messages") == 0:
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"the consumer did not consume {total} events in {timeout} s")
+
+
+def changelog_span(brokers, topic):
+    """First and last broker append time (ms) of the changelog's records."""
+    ts = [t for _, _, t in read_topic(brokers, topic)]
+    return min(ts), max(ts), len(ts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    ap.add_argument("--stores", type=int, default=100000)
+    ap.add_argument("--fit-stores", type=int, default=20000)
+    ap.add_argument("--steps", type=int, default=2, help="update rounds in the backlog after the snapshots")
+    ap.add_argument("--rate", type=float, default=10000)
+    ap.add_argument("--latency-seconds", type=float, default=20)
+    ap.add_argument("--python-events", type=int, default=2000)
+    args = ap.parse_args()
+    if args.quick:
+        args.stores, args.fit_stores, args.steps, args.rate, args.latency_seconds, args.python_events = 5000, 2000, 1, 2000, 5, 200
+    brokers = os.environ.get("KAFKA_BROKERS")
+    if not brokers:
+        raise SystemExit('KAFKA_BROKERS is not set: eval "$(scripts/test-services up kafka)" first')
+    tmp = tempfile.mkdtemp(prefix="stream-bench-")
+    consumer = None
+    try:
+        bins = build(tmp)
+        fit1, fit2 = os.path.join(tmp, "fit1.csv"), os.path.join(tmp, "fit2.csv")
+        run([bins["refit"], "generate", "--stores", str(args.fit_stores), "--seed", "1", "--out", fit1], capture_output=True)
+        run([bins["refit"], "generate", "--stores", str(args.fit_stores), "--seed", "2", "--out", fit2], capture_output=True)
+        run([bins["refit"], "run", "--input", fit1, "--out", os.path.join(tmp, "m1"), "--no-tracking", "--no-publish",
+             "--previous", "none", "--log-format", "text"], capture_output=True)
+        bundle = os.path.join(tmp, "m1", "champion.bundle")
+        topics, admin = create_topics(brokers, f"bench-{int(time.time())}")
+        res = {"nproc": os.cpu_count(), "load_before": os.getloadavg()}
+
+        backlog, prod_rate = produce(bins, brokers, topics["features"], args, ["--steps", str(args.steps)])
+        res["backlog_events"], res["producer_events_per_s"] = backlog, prod_rate
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = open(os.path.join(tmp, "consumer.log"), "w", encoding="utf-8")
+        consumer = subprocess.Popen([bins["consumer"], "--brokers", brokers, "--http-addr", f"127.0.0.1:{port}",
+                                     "--state-dir", os.path.join(tmp, "state"), "--model", bundle, "--group", topics["features"] + "-go",
+                                     "--input-topic", topics["features"], "--dlq-topic", topics["dlq"], "--state-topic", topics["state"],
+                                     "--segments-topic", topics["segments"], "--models-topic", topics["models"],
+                                     "--partitions", str(PARTITIONS), "--log-format", "json"], stdout=log, stderr=log)
+        wait_ready(url, consumer)
+        drain(url, backlog, timeout=1800)
+        time.sleep(1)
+        # Throughput from the broker's clock: the backlog's events over the span between the
+        # first and the last changelog record appended (every batch appends some).
+        t0, t1, _ = changelog_span(brokers, topics["state"])
+        res["go_events_per_s"] = backlog / max((t1 - t0) / 1000, 1e-3)
+        res["drain_s"] = (t1 - t0) / 1000
+
+        first_step = args.steps + 1
+        # loadgen's event times: 2026-01-01T00:00:00Z + step hours.
+        first_step_ms = int(datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc).timestamp() * 1000) + first_step * 3600 * 1000
+        sent, achieved = produce(bins, brokers, topics["features"], args,
+                                 ["--snapshots=false", "--from-step", str(first_step), "--steps", "-1", "--rate", str(args.rate),
+                                  "--duration", f"{args.latency_seconds}s"])
+        drain(url, backlog + sent, timeout=600)
+        time.sleep(1)
+        lat, inputs = latencies(brokers, topics, first_step_ms)
+        res.update(latency_rate=achieved, latency_inputs=inputs, latency_matched=len(lat),
+                   p50_ms=float(np.percentile(lat, 50)), p99_ms=float(np.percentile(lat, 99)), max_ms=float(lat.max()))
+
+        ms = metrics(url)
+        swaps, dur0 = metric(ms, "storeseg_model_swaps_total"), metric(ms, "storeseg_model_rescore_duration_seconds_sum")
+        rescored0 = metric(ms, "storeseg_model_rescored_stores_total")
+        run([bins["refit"], "run", "--input", fit2, "--out", os.path.join(tmp, "m2"), "--no-tracking", "--brokers", brokers,
+             "--models-topic", topics["models"], "--previous", "none", "--log-format", "text"], capture_output=True)
+        deadline = time.time() + 600
+        while metric(metrics(url), "storeseg_model_swaps_total") <= swaps and time.time() < deadline:
+            time.sleep(0.2)
+        ms = metrics(url)
+        if metric(ms, "storeseg_model_swaps_total") <= swaps:
+            raise SystemExit("the second model was not swapped in (see the consumer log)")
+        res["rescore_s"] = metric(ms, "storeseg_model_rescore_duration_seconds_sum") - dur0
+        res["rescored_stores"] = metric(ms, "storeseg_model_rescored_stores_total") - rescored0
+        res["go_peak_rss"] = vm_hwm(consumer.pid)
+        consumer.send_signal(signal.SIGTERM)
+        consumer.wait(timeout=60)
+        consumer = None
+
+        py = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "stream_python_consumer.py"), "--brokers", brokers,
+                             "--input-topic", topics["features"], "--output-topic", topics["pyout"], "--group", topics["features"] + "-py",
+                             "--fit", fit1, "--max-events", str(args.python_events)], check=True, capture_output=True, text=True)
+        pyres = json.loads(py.stdout.strip().splitlines()[-1])
+        res.update(py_events_per_s=pyres["events_per_s"], py_events=pyres["events"], py_peak_rss=pyres["peak_rss_bytes"],
+                   py_fit_s=pyres["fit_seconds"], load_after=os.getloadavg())
+        report(res, args)
+        admin.delete_topics(list(topics.values()))
+    finally:
+        if consumer is not None:
+            consumer.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(r, args):
+    mb = lambda b: f"{b / 2**20:.0f} MiB" if b else "?"  # noqa: E731
+    ratio = r["go_events_per_s"] / r["py_events_per_s"] if r.get("py_events_per_s") else float("nan")
+    print(f"\nstream benchmark: {args.stores} stores, {PARTITIONS} partitions, model fitted on {args.fit_stores}; "
+          f"nproc {r['nproc']}, load {r['load_before'][0]:.1f} -> {r['load_after'][0]:.1f}")
+    rows = [
+        ("sustained events/s (backlog drain)", f"{r['go_events_per_s']:,.0f}", f"{r['py_events_per_s']:,.1f}", f"{ratio:,.0f}x", ">= 50,000/s, >= 50x"),
+        ("events measured", f"{r['backlog_events']:,} in {r['drain_s']:.1f} s", f"{r['py_events']:,}", "", ""),
+        (f"latency p50 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p50_ms']:.1f}", "n/a", "", ""),
+        (f"latency p99 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p99_ms']:.1f}", "n/a", "", "< 50 ms"),
+        ("latency max (ms)", f"{r['max_ms']:.1f}", "n/a", "", ""),
+        ("inputs matched for latency", f"{r['latency_matched']:,} of {r['latency_inputs']:,}", "", "", ""),
+        (f"model swap: rescore {r['rescored_stores']:,.0f} stores (s)", f"{r['rescore_s']:.2f}", "n/a", "", "< 5 s at 100,000"),
+        ("peak RSS", mb(r["go_peak_rss"]), mb(r["py_peak_rss"]), "", ""),
+        ("producer events/s (backlog)", f"{r['producer_events_per_s']:,.0f}", "", "", ""),
+    ]
+    w = [max(len(row[i]) for row in rows + [("", "Go (cmd/consumer)", "Python (prince+sklearn)", "ratio", "target")]) for i in range(5)]
+    print("  ".join(h.ljust(w[i]) for i, h in enumerate(("", "Go (cmd/consumer)", "Python (prince+sklearn)", "ratio", "target"))))
+    for row in rows:
+        print("  ".join(c.ljust(w[i]) for i, c in enumerate(row)))
+    print(json.dumps(r, default=float))
+
+
+if __name__ == "__main__":
+    main()
