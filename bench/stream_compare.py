@@ -215,6 +215,7 @@ def main():
     ap.add_argument("--rate", type=float, default=10000)
     ap.add_argument("--latency-seconds", type=float, default=20)
     ap.add_argument("--python-events", type=int, default=2000)
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (binaries, tables, consumer log)")
     args = ap.parse_args()
     if args.quick:
         args.stores, args.fit_stores, args.steps, args.rate, args.latency_seconds, args.python_events = 5000, 2000, 1, 2000, 5, 200
@@ -266,15 +267,15 @@ def main():
                    p50_ms=float(np.percentile(lat, 50)), p99_ms=float(np.percentile(lat, 99)), max_ms=float(lat.max()))
 
         ms = metrics(url)
-        swaps, dur0 = metric(ms, "storeseg_model_swaps_total"), metric(ms, "storeseg_model_rescore_duration_seconds_sum")
+        swaps, dur0 = metric(ms, "storeseg_model_rescore_duration_seconds_count"), metric(ms, "storeseg_model_rescore_duration_seconds_sum")
         rescored0 = metric(ms, "storeseg_model_rescored_stores_total")
         run([bins["refit"], "run", "--input", fit2, "--out", os.path.join(tmp, "m2"), "--no-tracking", "--brokers", brokers,
              "--models-topic", topics["models"], "--previous", "none", "--log-format", "text"], capture_output=True)
         deadline = time.time() + 600
-        while metric(metrics(url), "storeseg_model_swaps_total") <= swaps and time.time() < deadline:
+        while metric(metrics(url), "storeseg_model_rescore_duration_seconds_count") <= swaps and time.time() < deadline:
             time.sleep(0.2)
         ms = metrics(url)
-        if metric(ms, "storeseg_model_swaps_total") <= swaps:
+        if metric(ms, "storeseg_model_rescore_duration_seconds_count") <= swaps:
             raise SystemExit("the second model was not swapped in (see the consumer log)")
         res["rescore_s"] = metric(ms, "storeseg_model_rescore_duration_seconds_sum") - dur0
         res["rescored_stores"] = metric(ms, "storeseg_model_rescored_stores_total") - rescored0
@@ -294,7 +295,10 @@ def main():
     finally:
         if consumer is not None:
             consumer.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"work directory kept: {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def report(r, args):
