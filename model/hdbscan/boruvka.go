@@ -18,13 +18,14 @@ type keyEdge struct {
 // max(core_a, core_b, d/α): with α = 1 the key is the squared value (so no square root is
 // taken), otherwise the value itself. Every round finds, for each point, its nearest point
 // outside its component by (key, row): from the k-nearest-neighbour table when that settles
-// it, otherwise with a k-d tree search that skips nodes lying inside the point's component,
-// nodes farther than the best edge known for the component (seeded from the neighbour table
-// before the round and lowered as searches go), and points whose core distance alone exceeds
-// it. A point's exact answer is kept while its neighbour stays outside the component, so only
-// points whose neighbour was absorbed search again. Each component then takes its smallest
-// edge by (key, row inside, row outside), so the tree does not depend on the number of
-// workers or on the order searches finish in.
+// it, otherwise by a k-d tree search (per point while few points need one, else a dual-tree
+// traversal) that skips nodes lying inside the point's component, nodes farther than the best
+// edge known for the component (seeded from the neighbour table before the round and lowered
+// as searches go), and points whose core distance, or whose nearest point outside in an
+// earlier round, already exceeds it. A point's exact answer is kept while its neighbour stays
+// outside the component, so only points whose neighbour was absorbed search again. Each
+// component then takes its smallest edge by (key, row inside, row outside), so the tree does
+// not depend on the number of workers or on the order searches finish in.
 type boruvka struct {
 	t        *kdTree
 	alphaOne bool
