@@ -9,7 +9,7 @@ INTEGRATION_PKGS = $(shell grep -rlE --include='*_test.go' --exclude-dir=.git --
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT ?= $(or $(shell command -v golangci-lint),$(shell $(GO) env GOPATH)/bin/golangci-lint)
 
-.PHONY: test test-unit test-integration test-integration-run vet fmt lint demo \
+.PHONY: test test-unit test-integration test-integration-run vet fmt lint demo deploy-check \
 	services-up services-down services-status
 
 ## test: everything CI runs: vet, gofmt check, race-enabled unit tests, then the integration
@@ -44,6 +44,11 @@ fmt:
 lint:
 	@test -x "$(GOLANGCI_LINT)" || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	$(GOLANGCI_LINT) run --build-tags integration $(PKGS)
+
+## deploy-check: static checks of deploy/ (promtool rules and unit tests, dashboards, compose,
+## Kubernetes); `deploy/check live` also runs a real Prometheus against a dev-mode consumer.
+deploy-check:
+	deploy/check
 
 ## demo: the main job on embedded defaults, no external services (scripts/demo).
 demo:
