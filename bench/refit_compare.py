@@ -218,6 +218,13 @@ def print_tables(results, args):
             if r and "stages" in r:
                 cells = [f"{r['stages'][s]:.3f}" if s in r["stages"] else "-" for s in stages]
                 print(f"| {n:,} | {name} | " + " | ".join(cells) + " |")
+    print("\n## Peak memory detail, MiB (main process VmHWM / largest process-tree RSS sum seen)\n")
+    print("| stores | go | python | python's own VmHWM at exit |")
+    print("|---|---|---|---|")
+    for n, go, py, _, _ in results:
+        detail = [f"{r['hwm'] / MIB:.0f} / {r['tree'] / MIB:.0f}" if r else "skipped" for r in (go, py)]
+        own = f"{py['self_hwm'] / MIB:.0f}" if py and "self_hwm" in py else "-"
+        print(f"| {n:,} | {detail[0]} | {detail[1]} | {own} |")
     print("\n## Quality metrics reported by each side\n")
     print("| stores | side | DBCV | relative validity | silhouette (stores) | OOB accuracy |")
     print("|---|---|---|---|---|---|")
@@ -237,12 +244,13 @@ def main():
     ap.add_argument("--time-limit", type=float, default=1800, help="seconds before a side is killed")
     ap.add_argument("--python-max", type=int, default=1_000_000, help="skip the Python side above this size")
     ap.add_argument("--keep", help="keep data and outputs in this directory (default: a temporary one)")
+    ap.add_argument("--refit-binary", help="use this refit binary instead of building ./cmd/refit")
     args = ap.parse_args()
     tmp = args.keep or tempfile.mkdtemp(prefix="refit-compare-")
     os.makedirs(tmp, exist_ok=True)
     print(f"nproc {os.cpu_count()}; Python {platform.python_version()}; "
           f"{subprocess.run(['go', 'version'], capture_output=True, text=True).stdout.strip()}; load {load()}")
-    binary = build(tmp)
+    binary = os.path.abspath(args.refit_binary) if args.refit_binary else build(tmp)
     results = []
     try:
         for n in [int(s) for s in args.sizes.split(",")]:

@@ -48,16 +48,19 @@ type avroColumn struct {
 // deflate or snappy codec. name labels errors.
 //
 // The file's schema must be a record; each record is a row and each field a column, found by
-// its name. The id field may be a string, an enum, an int or a long. A numeric field may be a
-// double, a float, an int or a long; a categorical field a string, an enum, a boolean, an int,
-// a long, a float or a double (as text, the way the Parquet reader formats them). Any of them
-// may be a union with null. Null is a missing value, and so is a NaN double; an empty string
-// is a level of its own (as in Parquet), but an empty id is a missing id. Fields the schema
-// does not name are skipped, whatever their type.
+// its name. A numeric field may be a double, a float, an int or a long. The id and the
+// categorical fields may be strings, enums, booleans, ints, longs, floats or doubles (numbers
+// and booleans become text the way the Parquet reader formats them). Any of them may be a
+// union with null. Null is a missing value, and so is a NaN double; an empty string is a level
+// of its own (as in Parquet), but an empty id is a missing id. Fields the schema does not name
+// are skipped, whatever their type. Logical types that change a value's meaning (dates, times,
+// decimals) are refused in the columns read.
 //
-// Errors are [*Error] values naming the file, the column and, for a bad value, the 1-based
-// record number as Row. A damaged file gives an error naming the file and the record, never
-// a panic, and never makes the reader allocate much more than the file's size.
+// Problems with the schema (a missing field, a type that cannot be read) or with an id
+// (missing, duplicate) are [*Error] values naming the file and the column and, for an id, the
+// 1-based record number as Row. A damaged file gives an error naming the file, the record and
+// the field, never a panic; no count or length read from the file makes the reader allocate
+// more than the bytes it then reads (decompressed).
 func ReadAvro(ctx context.Context, r io.Reader, name string, s Schema) (f *frame.Frame, err error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
