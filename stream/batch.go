@@ -62,16 +62,16 @@ func (b *batch) reset(msgs []kafka.Message) {
 // processBatch runs one batch through the pipeline: decode and validate, merge (preview),
 // score, produce the outputs and wait for their acknowledgement, persist state and offsets,
 // record emissions, commit the input offsets.
-func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, msgs []kafka.Message) error {
+func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, msgs []kafka.Message) error {
 	start := time.Now()
-	b := &c.b
+	b := &l.b
 	b.reset(msgs)
 	c.m.consumed.Add(float64(len(msgs)))
 	c.m.batchSize.Observe(float64(len(msgs)))
-	if err := c.decodeAll(ctx, b); err != nil {
+	if err := c.decodeAll(ctx, l, b); err != nil {
 		return err
 	}
-	if err := c.mergeAndScore(ctx, b); err != nil {
+	if err := c.mergeAndScore(ctx, l, b); err != nil {
 		return err
 	}
 	if err := c.encodeOutputs(b); err != nil {
@@ -81,11 +81,11 @@ func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, msgs []kaf
 		return err
 	}
 	acked := time.Now()
-	if err := c.persist(ctx, b); err != nil {
+	if err := c.persist(ctx, l, b); err != nil {
 		return err
 	}
 	c.commit(ctx, r, msgs)
-	c.afterBatch(b, acked)
+	c.afterBatch(l, b, acked)
 	c.m.batchDuration.Observe(time.Since(start).Seconds())
 	return nil
 }
@@ -93,12 +93,12 @@ func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, msgs []kaf
 // decodeAll decodes and validates every message not applied yet, sorting it into an update or
 // a dead letter. Only transient decode failures (registry away) are retried; ctx ending then
 // is the only error.
-func (c *Consumer) decodeAll(ctx context.Context, b *batch) error {
+func (c *Consumer) decodeAll(ctx context.Context, l *lane, b *batch) error {
 	for i := range b.msgs {
 		m := &b.msgs[i]
 		b.dead = append(b.dead, -1)
 		c.m.partitionLag(m.Partition, m.HighWaterMark-m.Offset-1)
-		if next, ok := c.applied[int32(m.Partition)]; ok && m.Offset < next {
+		if next, ok := l.applied[int32(m.Partition)]; ok && m.Offset < next {
 			c.m.skipped.Inc()
 			continue
 		}
@@ -170,7 +170,7 @@ func (c *Consumer) decodeOne(ctx context.Context, m *kafka.Message, u *statestor
 // mergeAndScore previews the merge of the batch's updates and scores the final state of
 // every changed store. An update whose merged state the model rejects as bad input is
 // dead-lettered and the preview repeated without it.
-func (c *Consumer) mergeAndScore(ctx context.Context, b *batch) error {
+func (c *Consumer) mergeAndScore(ctx context.Context, l *lane, b *batch) error {
 	for {
 		live := b.liveUpdates()
 		var results []statestore.Result
@@ -182,7 +182,7 @@ func (c *Consumer) mergeAndScore(ctx context.Context, b *batch) error {
 		if err != nil {
 			return fmt.Errorf("merging batch: %w", err)
 		}
-		if !c.collectFinals(b, results) {
+		if !c.collectFinals(l, b, results) {
 			return nil
 		}
 	}
@@ -206,7 +206,7 @@ func (b *batch) liveUpdates() []statestore.Update {
 
 // collectFinals finds every changed store's last result and scores it. It reports whether an
 // update was dead-lettered (and the merge must be repeated).
-func (c *Consumer) collectFinals(b *batch, results []statestore.Result) (again bool) {
+func (c *Consumer) collectFinals(l *lane, b *batch, results []statestore.Result) (again bool) {
 	clear(b.last)
 	clear(b.changed)
 	for i := range results {
@@ -225,7 +225,7 @@ func (c *Consumer) collectFinals(b *batch, results []statestore.Result) (again b
 		}
 		b.finals = append(b.finals, final{res: results[i], upIdx: i})
 	}
-	if c.pool == nil {
+	if l.pool == nil {
 		return false
 	}
 	for k := range b.finals {
@@ -235,9 +235,9 @@ func (c *Consumer) collectFinals(b *batch, results []statestore.Result) (again b
 	}
 	n := len(b.toScore)
 	b.scores = slices.Grow(b.scores[:0], n)[:n]
-	b.prepNum = slices.Grow(b.prepNum[:0], n*c.pool.nNum)[:n*c.pool.nNum]
-	b.prepCat = slices.Grow(b.prepCat[:0], n*c.pool.nCat)[:n*c.pool.nCat]
-	c.pool.scoreAll(b.toScore, b.scores, b.prepNum, b.prepCat)
+	b.prepNum = slices.Grow(b.prepNum[:0], n*l.pool.nNum)[:n*l.pool.nNum]
+	b.prepCat = slices.Grow(b.prepCat[:0], n*l.pool.nCat)[:n*l.pool.nCat]
+	l.pool.scoreAll(b.toScore, b.scores, b.prepNum, b.prepCat)
 	j := 0
 	for k := range b.finals {
 		f := &b.finals[k]
@@ -382,7 +382,7 @@ func (c *Consumer) encodeAssignment(o *outputs, id string, a *model.Assignment, 
 }
 
 // persist writes the merged states and the batch's offsets, then the acknowledged emissions.
-func (c *Consumer) persist(ctx context.Context, b *batch) error {
+func (c *Consumer) persist(ctx context.Context, l *lane, b *batch) error {
 	offs := make([]statestore.Offset, 0, 8)
 	for _, m := range b.msgs {
 		p := int32(m.Partition)
@@ -405,11 +405,13 @@ func (c *Consumer) persist(ctx context.Context, b *batch) error {
 		return fmt.Errorf("persisting batch: %w", err)
 	}
 	for _, o := range offs {
-		c.applied[o.Partition] = max(c.applied[o.Partition], o.Next)
+		l.applied[o.Partition] = max(l.applied[o.Partition], o.Next)
 	}
+	c.kindsMu.Lock()
 	for i := range b.updates {
 		c.kinds.addUpdate(&b.updates[i])
 	}
+	c.kindsMu.Unlock()
 	if len(b.out.ems) == 0 {
 		return nil
 	}
@@ -439,7 +441,7 @@ func (c *Consumer) commit(ctx context.Context, r *kafka.Reader, msgs []kafka.Mes
 }
 
 // afterBatch updates metrics, live segment counts and the drift window.
-func (c *Consumer) afterBatch(b *batch, acked time.Time) {
+func (c *Consumer) afterBatch(l *lane, b *batch, acked time.Time) {
 	for i := range b.msgs {
 		if !b.msgs[i].Time.IsZero() {
 			c.m.latency.Observe(max(acked.Sub(b.msgs[i].Time).Seconds(), 0))
@@ -468,13 +470,14 @@ func (c *Consumer) afterBatch(b *batch, acked time.Time) {
 			c.m.emitted.WithLabelValues(strconv.Itoa(f.a.SegmentID), f.a.Source.String()).Inc()
 		}
 		if c.window != nil {
-			nNum, nCat := c.pool.nNum, c.pool.nCat
+			nNum, nCat := l.pool.nNum, l.pool.nCat
 			row := frame.Row{Num: b.prepNum[f.slot*nNum : (f.slot+1)*nNum], Cat: b.prepCat[f.slot*nCat : (f.slot+1)*nCat]}
 			if err := c.window.Observe(row, f.a.SegmentID); err != nil {
 				c.log.Debug("drift observation rejected", "err", err)
 			}
 		}
 	}
+	c.maybeUpdateDrift(time.Now())
 }
 
 // place records store id's current segment; forget removes it. The caller holds countsMu.

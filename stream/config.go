@@ -112,7 +112,7 @@ type Config struct {
 	// BatchSize bounds the messages processed together. Default 2000.
 	BatchSize int
 	// BatchMaxWait bounds how long a batch waits for more messages once it has one.
-	// Default 20 ms.
+	// Default 5 ms.
 	BatchMaxWait time.Duration
 	// MaxMessageBytes rejects (dead-letters) input messages whose key and value together are
 	// larger. Default 64 KiB.
@@ -130,6 +130,10 @@ type Config struct {
 	// ShutdownTimeout bounds finishing the current batch and closing the Kafka clients after
 	// Run's context is cancelled. Default 15 s.
 	ShutdownTimeout time.Duration
+	// Lanes is how many batches are processed at once, each from its own partitions (a
+	// partition's batches stay in order). Default runtime.GOMAXPROCS(0); zero means the
+	// default.
+	Lanes int
 	// ScoreWorkers is how many goroutines score a batch's (or a rescore chunk's) stores.
 	// Default runtime.GOMAXPROCS(0); zero means the default.
 	ScoreWorkers int
@@ -158,7 +162,7 @@ func DefaultConfig(brokers ...string) Config {
 		GroupID:         "storeseg-consumer",
 		ModelName:       "storeseg",
 		BatchSize:       2000,
-		BatchMaxWait:    20 * time.Millisecond,
+		BatchMaxWait:    5 * time.Millisecond,
 		MaxMessageBytes: 64 << 10,
 		WriteTimeout:    10 * time.Second,
 		RetryMin:        100 * time.Millisecond,
@@ -185,8 +189,8 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.ModelName, "/") {
 		bad("model name %q contains '/'", c.ModelName)
 	}
-	if c.ScoreWorkers < 0 {
-		bad("score workers %d is negative", c.ScoreWorkers)
+	if c.ScoreWorkers < 0 || c.Lanes < 0 {
+		bad("score workers %d and lanes %d must not be negative", c.ScoreWorkers, c.Lanes)
 	}
 	if c.Emit != EmitOnChange && c.Emit != EmitAlways {
 		bad("emit policy %d", c.Emit)

@@ -58,20 +58,25 @@ type Consumer struct {
 	pending modelSlot               // the newest verified bundle, for the Run loop
 	ready   atomic.Bool             // Run has set up its clients
 
-	// Owned by the Run goroutine.
+	// Set up by Run before the lanes start.
 	w       writers
 	stateID int // Confluent schema ids of the outputs; 0 without a registry
 	segID   int
-	applied map[int32]int64
-	kinds   featureKinds
-	pool    *scorers // the serving model's scorers; nil before the first model
-	window  *drift.Window
-	segOf   map[string]int32
-	b       batch
-	nextPSI time.Time
+	lanes   []*lane
 
-	countsMu sync.Mutex
+	// swapMu is held shared by every lane while it processes a batch and exclusively by a
+	// model swap, so a swap (and its rescore) never runs concurrently with a batch.
+	swapMu     sync.RWMutex
+	rescoreOut outputs // a swap's outputs
+
+	kindsMu sync.Mutex
+	kinds   featureKinds
+
+	countsMu sync.Mutex // guards the fields below
+	segOf    map[string]int32
 	counts   map[int32]int // live stores per segment id under the serving model
+	window   *drift.Window
+	nextPSI  time.Time
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -103,7 +108,6 @@ func New(cfg Config, store StateStore, registry SchemaRegistry, log *slog.Logger
 		cfg: cfg, store: store, reg: registry, log: log, kc: kc,
 		dec:     schemas.NewDecoder(src),
 		bounds:  newBounds(cfg.Spec),
-		applied: map[int32]int64{},
 		kinds:   featureKinds{},
 		segOf:   map[string]int32{},
 		counts:  map[int32]int{},
@@ -158,13 +162,13 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		err = errors.Join(err, closeWithin(c.cfg.ShutdownTimeout, "input reader", r.Close))
 		c.m.setReader(nil)
 	}()
-	msgs := make(chan kafka.Message, c.cfg.BatchSize)
 	bg.Add(1)
-	go func() { defer bg.Done(); c.fetch(fctx, r, msgs) }()
+	go func() { defer bg.Done(); c.fetch(fctx, r) }()
 	c.ready.Store(true)
 	defer c.ready.Store(false)
-	c.log.Info("consumer running", "topic", c.cfg.Topics.Input, "group", c.cfg.GroupID, "brokers", c.cfg.Kafka.Brokers)
-	return c.loop(ctx, r, msgs)
+	c.log.Info("consumer running", "topic", c.cfg.Topics.Input, "group", c.cfg.GroupID, "brokers", c.cfg.Kafka.Brokers,
+		"lanes", len(c.lanes))
+	return c.runLanes(ctx, r)
 }
 
 // Close stops Run (as cancelling its context does) and waits for it to return. It is
@@ -197,7 +201,13 @@ func (c *Consumer) setUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading applied offsets: %w", err)
 	}
-	c.applied = offs
+	c.lanes = make([]*lane, c.cfg.lanes())
+	for i := range c.lanes {
+		c.lanes[i] = &lane{id: i, applied: map[int32]int64{}, in: make(chan kafka.Message, c.cfg.BatchSize)}
+	}
+	for p, next := range offs {
+		c.laneOf(int(p)).applied[p] = next
+	}
 	n := 0
 	err = c.store.Snapshot(ctx, func(s statestore.State) error {
 		c.kinds.addState(&s)
@@ -251,86 +261,6 @@ func (c *Consumer) awaitModel(ctx context.Context, caughtUp <-chan struct{}) err
 	case <-ctx.Done():
 		return nil
 	}
-}
-
-// fetch feeds out with the reader's messages until ctx is cancelled or the reader closed.
-func (c *Consumer) fetch(ctx context.Context, r *kafka.Reader, out chan<- kafka.Message) {
-	delay := c.cfg.RetryMin
-	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			c.log.Warn("fetching input", "err", err)
-			if !sleep(ctx, delay) {
-				return
-			}
-			delay = min(2*delay, c.cfg.RetryMax)
-			continue
-		}
-		delay = c.cfg.RetryMin
-		select {
-		case out <- m:
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// loop collects batches and processes them; between batches it swaps in new models.
-func (c *Consumer) loop(ctx context.Context, r *kafka.Reader, msgs <-chan kafka.Message) error {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	var batch []kafka.Message
-	for {
-		batch = batch[:0]
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-c.pending.notify:
-			if err := c.swapPending(ctx); err != nil {
-				return err
-			}
-			continue
-		case m := <-msgs:
-			batch = append(batch, m)
-		}
-		batch = c.fill(ctx, batch, msgs, timer)
-		// Finish the batch even if ctx is cancelled meanwhile (graceful shutdown).
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.ShutdownTimeout)
-		if ctx.Err() == nil {
-			cancel()
-			bctx, cancel = context.WithCancel(ctx)
-		}
-		err := c.processBatch(bctx, r, batch)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "messages", len(batch), "err", err)
-				return nil
-			}
-			return err
-		}
-		c.maybeUpdateDrift(time.Now())
-	}
-}
-
-// fill adds messages to batch until it is full or BatchMaxWait has passed.
-func (c *Consumer) fill(ctx context.Context, batch []kafka.Message, msgs <-chan kafka.Message, timer *time.Timer) []kafka.Message {
-	timer.Reset(c.cfg.BatchMaxWait)
-	defer timer.Stop()
-	for len(batch) < c.cfg.BatchSize {
-		select {
-		case m := <-msgs:
-			batch = append(batch, m)
-		case <-timer.C:
-			return batch
-		case <-ctx.Done():
-			return batch
-		}
-	}
-	return batch
 }
 
 // retry runs fn until it succeeds, ctx ends or fn fails permanently, backing off

@@ -49,7 +49,10 @@ func (c *Consumer) swapPending(ctx context.Context) error {
 	if cur := c.serving.Load(); cur != nil && cur.version == b.Version() {
 		return nil
 	}
-	if err := c.kinds.check(b.Features()); err != nil {
+	c.kindsMu.Lock()
+	err := c.kinds.check(b.Features())
+	c.kindsMu.Unlock()
+	if err != nil {
 		c.modelFailed("incompatible_features", err, "version", b.Version())
 		return nil
 	}
@@ -68,14 +71,18 @@ func (c *Consumer) swapPending(ctx context.Context) error {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	c.pool, c.window = newScorers(b, workers), window
+	for _, l := range c.lanes {
+		l.pool = newScorers(b, workers)
+	}
+	c.countsMu.Lock()
+	c.window, c.nextPSI = window, time.Time{}
+	c.countsMu.Unlock()
 	if old != nil {
 		c.m.modelInfo.DeleteLabelValues(old.version)
 	}
 	c.m.modelInfo.WithLabelValues(b.Version()).Set(1)
 	c.m.modelSwaps.Inc()
 	c.m.psi.Reset()
-	c.nextPSI = time.Time{}
 	c.log.Info("model swapped in; rescoring every store", "version", b.Version(), "previous", versionOf(old))
 	start := time.Now()
 	n, emitted, err := c.rescoreAll(ctx)
@@ -132,7 +139,7 @@ func (c *Consumer) rescoreAll(ctx context.Context) (n, emitted int, err error) {
 // acknowledgement and records the emissions.
 func (c *Consumer) rescoreChunk(ctx context.Context, states []statestore.State) (int, error) {
 	srv := c.serving.Load()
-	o := &c.b.out
+	o := &c.rescoreOut
 	o.reset()
 	now := time.Now().UnixMilli()
 	type placed struct {
@@ -146,7 +153,7 @@ func (c *Consumer) rescoreChunk(ctx context.Context, states []statestore.State) 
 		ptrs[i] = &states[i]
 	}
 	results := make([]scored, len(states))
-	c.pool.scoreAll(ptrs, results, nil, nil)
+	c.lanes[0].pool.scoreAll(ptrs, results, nil, nil)
 	for i := range states {
 		s, a, err := &states[i], results[i].a, results[i].err
 		segs[i].seg = -1
@@ -201,7 +208,8 @@ func (c *Consumer) rescoreChunk(ctx context.Context, states []statestore.State) 
 	return len(o.ems), nil
 }
 
-// maybeUpdateDrift recomputes the drift gauges at most every DriftInterval.
+// maybeUpdateDrift recomputes the drift gauges at most every DriftInterval. The caller holds
+// countsMu.
 func (c *Consumer) maybeUpdateDrift(now time.Time) {
 	if c.window == nil || c.window.Len() == 0 || now.Before(c.nextPSI) {
 		return

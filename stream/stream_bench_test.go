@@ -102,19 +102,20 @@ func BenchmarkBatch(b *testing.B) {
 			loadSnapshots(b, c, g, size)
 			ctx := context.Background()
 			b.ReportAllocs()
+			l := c.lanes[0]
 			for b.Loop() {
-				c.b.reset(msgs)
-				if err := c.decodeAll(ctx, &c.b); err != nil {
+				l.b.reset(msgs)
+				if err := c.decodeAll(ctx, l, &l.b); err != nil {
 					b.Fatal(err)
 				}
-				if err := c.mergeAndScore(ctx, &c.b); err != nil {
+				if err := c.mergeAndScore(ctx, l, &l.b); err != nil {
 					b.Fatal(err)
 				}
-				if err := c.encodeOutputs(&c.b); err != nil {
+				if err := c.encodeOutputs(&l.b); err != nil {
 					b.Fatal(err)
 				}
-				if len(c.b.finals) != size {
-					b.Fatalf("%d stores changed; want %d", len(c.b.finals), size)
+				if len(l.b.finals) != size {
+					b.Fatalf("%d stores changed; want %d", len(l.b.finals), size)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/message")
@@ -162,7 +163,7 @@ func benchConsumer(b *testing.B, bundle *model.Bundle, g *loadgen.Generator, siz
 		b.Fatal(err)
 	}
 	c.serving.Store(newServing(bundle))
-	c.pool = newScorers(bundle, 2)
+	c.lanes = []*lane{{applied: map[int32]int64{}, pool: newScorers(bundle, 2)}}
 	msgs := make([]kafka.Message, size)
 	for i := range msgs {
 		v, err := g.Update(nil, i, 1)
@@ -198,8 +199,8 @@ func BenchmarkRescore(b *testing.B) {
 						ptrs[i] = &chunk[i]
 					}
 					res := make([]scored, len(chunk))
-					c.pool.scoreAll(ptrs, res, nil, nil)
-					c.b.out.reset()
+					c.lanes[0].pool.scoreAll(ptrs, res, nil, nil)
+					c.rescoreOut.reset()
 					for i := range chunk {
 						if res[i].err != nil {
 							return res[i].err
@@ -207,7 +208,7 @@ func BenchmarkRescore(b *testing.B) {
 						if _, err := c.store.Emission(ctx, chunk[i].StoreID); err != nil && !errors.Is(err, statestore.ErrNotFound) {
 							return err
 						}
-						if !c.encodeAssignment(&c.b.out, chunk[i].StoreID, &res[i].a, "m", chunk[i].UpdatedAt, 1, false, statestore.Emission{}) {
+						if !c.encodeAssignment(&c.rescoreOut, chunk[i].StoreID, &res[i].a, "m", chunk[i].UpdatedAt, 1, false, statestore.Emission{}) {
 							invalid++ // as the consumer does: counted, not emitted
 						}
 					}

@@ -59,6 +59,7 @@ type options struct {
 	maxMessageBytes      int
 	noCreateTopics       bool
 	modelMaxMessageBytes int
+	pprof                bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*options, error) {
@@ -105,6 +106,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	fs.StringVar(&o.saslUser, "sasl-user", "", "SASL user name")
 	fs.StringVar(&o.saslPassword, "sasl-password", "", "SASL password (prefer $STORESEG_SASL_PASSWORD)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "time to finish the batch and close clients at shutdown")
+	fs.BoolVar(&o.pprof, "pprof", false, "serve Go's profiler under /debug/pprof/ on the HTTP address")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {

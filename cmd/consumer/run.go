@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,7 +94,17 @@ func serve(ctx context.Context, o *options, cfg stream.Config, store *statestore
 	if err != nil {
 		return fmt.Errorf("listening for HTTP: %w", err)
 	}
-	srv := &http.Server{Handler: c.Handler(reg), ReadHeaderTimeout: 10 * time.Second}
+	handler := c.Handler(reg)
+	if o.pprof {
+		mux := http.NewServeMux()
+		mux.Handle("/", handler)
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		handler = mux
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("HTTP API listening", "addr", "http://"+ln.Addr().String())
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
