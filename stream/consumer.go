@@ -106,11 +106,11 @@ func New(cfg Config, store StateStore, registry SchemaRegistry, log *slog.Logger
 	}
 	c := &Consumer{
 		cfg: cfg, store: store, reg: registry, log: log, kc: kc,
-		dec:     schemas.NewDecoder(src),
-		bounds:  newBounds(cfg.Spec),
-		kinds:   featureKinds{},
-		segOf:   map[string]int32{},
-		counts:  map[int32]int{},
+		dec:    schemas.NewDecoder(src),
+		bounds: newBounds(cfg.Spec),
+		kinds:  featureKinds{},
+		segOf:  map[string]int32{},
+		counts: map[int32]int{},
 	}
 	c.m = newMetrics(reg, store)
 	c.pending.init()
