@@ -22,6 +22,9 @@
 //     then the emissions (which remember each store's last segment);
 //  7. commits the input offsets.
 //
+// Batches run in lanes: lane i takes the partitions p with p mod Config.Lanes = i, so lanes
+// touch disjoint stores and run concurrently while every partition stays in order.
+//
 // A crash anywhere repeats outputs and never loses one (at least once). Outputs are keyed by
 // store id, murmur2-partitioned like Java clients, and deterministic for a given state and
 // model (apart from assigned_at), so a replay only repeats identical events.
