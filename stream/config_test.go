@@ -11,6 +11,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -319,5 +321,31 @@ func TestShouldEmit(t *testing.T) {
 		if got := c.shouldEmit(tt.has, tt.prev, tt.version, tt.seg, tt.changed); got != tt.want {
 			t.Errorf("%s: shouldEmit = %v; want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestRetry(t *testing.T) {
+	c := &Consumer{cfg: Config{RetryMin: time.Millisecond, RetryMax: 4 * time.Millisecond}, m: newMetrics(nil, nil),
+		log: slog.New(slog.DiscardHandler)}
+	calls := 0
+	err := c.retry(context.Background(), "op", func(ctx context.Context) error {
+		calls++
+		if calls < 4 {
+			return fmt.Errorf("attempt %d: %w", calls, context.DeadlineExceeded) // one attempt timed out
+		}
+		return nil
+	})
+	if err != nil || calls != 4 {
+		t.Errorf("retry = %v after %d calls; want success after 4 (an attempt's timeout is transient)", err, calls)
+	}
+	calls = 0
+	err = c.retry(context.Background(), "op", func(context.Context) error { calls++; return statestore.ErrCorrupt })
+	if !errors.Is(err, statestore.ErrCorrupt) || calls != 1 {
+		t.Errorf("retry of a permanent error = %v after %d calls; want it returned at once", err, calls)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.retry(ctx, "op", func(context.Context) error { return errors.New("broker away") }); !errors.Is(err, context.Canceled) {
+		t.Errorf("retry with a cancelled context = %v; want context.Canceled", err)
 	}
 }

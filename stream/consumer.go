@@ -284,11 +284,12 @@ func (c *Consumer) retry(ctx context.Context, op string, fn func(context.Context
 	}
 }
 
-// permanent reports errors that retrying cannot fix.
+// permanent reports errors that retrying cannot fix. A timeout of one attempt (say a slow
+// broker) is not one of them: retry gives up only when its own context ends.
 func permanent(err error) bool {
 	return errors.Is(err, statestore.ErrClosed) || errors.Is(err, statestore.ErrCorrupt) ||
 		errors.Is(err, statestore.ErrInvalidUpdate) || errors.Is(err, statestore.ErrEncryptionKey) ||
-		errors.Is(err, ErrConfig) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, ErrConfig)
 }
 
 // sleep waits d or until ctx ends; it reports whether d passed.
