@@ -74,6 +74,17 @@ func TestEndToEnd(t *testing.T) {
 	waitFor(t, 5*time.Second, "the removal persisted", func() bool { code, _ := r.get(t, "/v1/stores/S0000001"); return code == 404 })
 	waitFor(t, 5*time.Second, "the live counts", func() bool { return liveStores(t, r) == n-1 })
 	checkHTTP(t, r, b, n-1)
+	// Drift: a PSI gauge per model feature and one for the segment shares.
+	fs := b.Features()
+	if got, want := series(t, r, "storeseg_drift_psi"), len(fs.Numeric)+len(fs.Categorical)+1; got != want {
+		t.Errorf("%d storeseg_drift_psi series; want %d (every feature and the segment shares)", got, want)
+	}
+	if got := metric(t, r, "storeseg_drift_psi", "feature=segment"); got < 0 {
+		t.Errorf("segment-share PSI = %v; want non-negative", got)
+	}
+	if got := metric(t, r, "storeseg_stream_processing_latency_seconds", ""); got < 2*n {
+		t.Errorf("%v latency observations; want one per input", got)
+	}
 	if v := metric(t, r, "storeseg_stream_events_consumed_total", ""); v < 2*n+1 {
 		t.Errorf("events consumed = %v; want at least %d", v, 2*n+1)
 	}

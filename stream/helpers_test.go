@@ -352,6 +352,21 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+// series returns the number of series of a metric of a running consumer.
+func series(t *testing.T, r *running, name string) int {
+	t.Helper()
+	mfs, err := r.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return len(mf.GetMetric())
+		}
+	}
+	return 0
+}
+
 // metric returns the value of a counter or gauge of a running consumer: the sum over the
 // series whose labels contain label ("name=value"; "" for all).
 func metric(t *testing.T, r *running, name, label string) float64 {
