@@ -59,35 +59,85 @@ func (b *batch) reset(msgs []kafka.Message) {
 	b.out.reset()
 }
 
+// inflight is a batch whose outputs are acknowledged and whose state is being persisted
+// while the lane works on its next batch.
+type inflight struct {
+	done   chan struct{}
+	err    error
+	stores map[string]int // the batch's stores (its batch.last)
+}
+
+// wait waits for the batch to be persisted and committed; a nil inflight is done.
+func (f *inflight) wait() error {
+	if f == nil {
+		return nil
+	}
+	<-f.done
+	return f.err
+}
+
+// overlaps reports whether b updates a store the in-flight batch updated.
+func (f *inflight) overlaps(b *batch) bool {
+	if f == nil {
+		return false
+	}
+	for i := range b.updates {
+		if _, ok := f.stores[b.updates[i].StoreID]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // processBatch runs one batch through the pipeline: decode and validate, merge (preview),
-// score, produce the outputs and wait for their acknowledgement, persist state and offsets,
-// record emissions, commit the input offsets.
-func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, msgs []kafka.Message) error {
+// score, produce the outputs and wait for their acknowledgement; then, in the background,
+// persist state and offsets, record emissions and commit the input offsets, and call release.
+// The previous batch of the lane (prev) is persisted first, and waited for before the merge
+// when the two share a store, so the merge always sees the state it follows. On error
+// nothing runs in the background and the caller releases.
+func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, b *batch, msgs []kafka.Message,
+	prev *inflight, release func()) (*inflight, error) {
 	start := time.Now()
-	b := &l.b
 	b.reset(msgs)
 	c.m.consumed.Add(float64(len(msgs)))
 	c.m.batchSize.Observe(float64(len(msgs)))
 	if err := c.decodeAll(ctx, l, b); err != nil {
-		return err
+		return nil, err
+	}
+	if prev.overlaps(b) {
+		if err := prev.wait(); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.mergeAndScore(ctx, l, b); err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.encodeOutputs(b); err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.produce(ctx, &b.out); err != nil {
-		return err
+		return nil, err
 	}
 	acked := time.Now()
-	if err := c.persist(ctx, l, b); err != nil {
-		return err
+	if err := prev.wait(); err != nil { // batches persist in order
+		return nil, err
 	}
-	c.commit(ctx, r, msgs)
-	c.afterBatch(l, b, acked)
-	c.m.batchDuration.Observe(time.Since(start).Seconds())
-	return nil
+	offs := c.batchOffsets(b)
+	for _, o := range offs {
+		l.applied[o.Partition] = max(l.applied[o.Partition], o.Next)
+	}
+	f := &inflight{done: make(chan struct{}), stores: b.last}
+	go func() {
+		defer close(f.done)
+		defer release()
+		if f.err = c.persist(ctx, b, offs); f.err != nil {
+			return
+		}
+		c.commit(ctx, r, msgs)
+		c.afterBatch(l, b, acked)
+		c.m.batchDuration.Observe(time.Since(start).Seconds())
+	}()
+	return f, nil
 }
 
 // decodeAll decodes and validates every message not applied yet, sorting it into an update or
@@ -381,8 +431,8 @@ func (c *Consumer) encodeAssignment(o *outputs, id string, a *model.Assignment, 
 	return true
 }
 
-// persist writes the merged states and the batch's offsets, then the acknowledged emissions.
-func (c *Consumer) persist(ctx context.Context, l *lane, b *batch) error {
+// batchOffsets returns the next offset to apply of every partition in the batch.
+func (c *Consumer) batchOffsets(b *batch) []statestore.Offset {
 	offs := make([]statestore.Offset, 0, 8)
 	for _, m := range b.msgs {
 		p := int32(m.Partition)
@@ -397,15 +447,17 @@ func (c *Consumer) persist(ctx context.Context, l *lane, b *batch) error {
 			offs = append(offs, statestore.Offset{Topic: c.cfg.Topics.Input, Partition: p, Next: m.Offset + 1})
 		}
 	}
+	return offs
+}
+
+// persist writes the merged states and the batch's offsets, then the acknowledged emissions.
+func (c *Consumer) persist(ctx context.Context, b *batch, offs []statestore.Offset) error {
 	err := c.retry(ctx, "apply", func(ctx context.Context) error {
 		_, err := c.store.ApplyBatch(ctx, b.updates, offs)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("persisting batch: %w", err)
-	}
-	for _, o := range offs {
-		l.applied[o.Partition] = max(l.applied[o.Partition], o.Next)
 	}
 	c.kindsMu.Lock()
 	for i := range b.updates {

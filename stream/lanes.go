@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 	"time"
@@ -18,8 +19,8 @@ type lane struct {
 	id      int
 	in      chan kafka.Message
 	applied map[int32]int64 // next offset to apply, for this lane's partitions
-	b       batch
-	pool    *scorers // the serving model's scorers for this lane; nil before the first model
+	bufs    [2]batch        // the batch in hand and the one being persisted
+	pool    *scorers        // the serving model's scorers for this lane; nil before the first model
 }
 
 // lanes returns the number of lanes Run uses.
@@ -63,13 +64,26 @@ func (c *Consumer) fetch(ctx context.Context, r *kafka.Reader) {
 func (c *Consumer) runLanes(ctx context.Context, r *kafka.Reader) error {
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// hard outlives lctx by ShutdownTimeout: batches in hand get that long to finish.
+	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardCancel()
+	go func() {
+		<-lctx.Done()
+		t := time.NewTimer(c.cfg.ShutdownTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			hardCancel()
+		case <-hard.Done():
+		}
+	}()
 	errc := make(chan error, len(c.lanes))
 	var wg sync.WaitGroup
 	for _, l := range c.lanes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.runLane(lctx, r, l); err != nil {
+			if err := c.runLane(lctx, hard, r, l); err != nil {
 				errc <- err
 				cancel()
 			}
@@ -98,13 +112,26 @@ func (c *Consumer) runLanes(ctx context.Context, r *kafka.Reader) error {
 	return <-errc // nil when no lane failed
 }
 
-// runLane collects the lane's batches and processes them.
-func (c *Consumer) runLane(ctx context.Context, r *kafka.Reader, l *lane) error {
+// runLane collects the lane's batches and processes them. A batch's persist and commit run
+// in the background while the next batch is decoded, scored and produced (see processBatch);
+// each holds swapMu shared until it is persisted. Batches run under hard, which outlives ctx
+// by Config.ShutdownTimeout, so a batch in hand at shutdown is finished and committed.
+func (c *Consumer) runLane(ctx, hard context.Context, r *kafka.Reader, l *lane) (err error) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var batch []kafka.Message
-	for {
-		batch = batch[:0]
+	var prev *inflight
+	defer func() {
+		if werr := prev.wait(); werr != nil {
+			if ctx.Err() != nil {
+				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "err", werr)
+				return
+			}
+			err = errors.Join(err, werr)
+		}
+	}()
+	var msgs [2][]kafka.Message
+	for k := 0; ; k ^= 1 {
+		batch := msgs[k][:0]
 		select {
 		case <-ctx.Done():
 			return nil
@@ -112,23 +139,18 @@ func (c *Consumer) runLane(ctx context.Context, r *kafka.Reader, l *lane) error 
 			batch = append(batch, m)
 		}
 		batch = c.fill(ctx, l, batch, timer)
-		// Finish the batch even if ctx is cancelled meanwhile (graceful shutdown).
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.ShutdownTimeout)
-		if ctx.Err() == nil {
-			cancel()
-			bctx, cancel = context.WithCancel(ctx)
-		}
+		msgs[k] = batch
 		c.swapMu.RLock()
-		err := c.processBatch(bctx, r, l, batch)
-		c.swapMu.RUnlock()
-		cancel()
-		if err != nil {
+		f, perr := c.processBatch(hard, r, l, &l.bufs[k], batch, prev, c.swapMu.RUnlock)
+		if perr != nil {
+			c.swapMu.RUnlock()
 			if ctx.Err() != nil {
-				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "messages", len(batch), "err", err)
+				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "messages", len(batch), "err", perr)
 				return nil
 			}
-			return err
+			return perr
 		}
+		prev = f
 	}
 }
 

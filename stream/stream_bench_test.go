@@ -104,18 +104,18 @@ func BenchmarkBatch(b *testing.B) {
 			b.ReportAllocs()
 			l := c.lanes[0]
 			for b.Loop() {
-				l.b.reset(msgs)
-				if err := c.decodeAll(ctx, l, &l.b); err != nil {
+				l.bufs[0].reset(msgs)
+				if err := c.decodeAll(ctx, l, &l.bufs[0]); err != nil {
 					b.Fatal(err)
 				}
-				if err := c.mergeAndScore(ctx, l, &l.b); err != nil {
+				if err := c.mergeAndScore(ctx, l, &l.bufs[0]); err != nil {
 					b.Fatal(err)
 				}
-				if err := c.encodeOutputs(&l.b); err != nil {
+				if err := c.encodeOutputs(&l.bufs[0]); err != nil {
 					b.Fatal(err)
 				}
-				if len(l.b.finals) != size {
-					b.Fatalf("%d stores changed; want %d", len(l.b.finals), size)
+				if len(l.bufs[0].finals) != size {
+					b.Fatalf("%d stores changed; want %d", len(l.bufs[0].finals), size)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/message")
