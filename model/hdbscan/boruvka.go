@@ -49,7 +49,7 @@ type boruvka struct {
 
 // newBoruvka prepares the search over tree t of the classes of identical rows (t's rows are
 // classes). coreKey holds every class's core key; kt is the neighbour table of the rows.
-func newBoruvka(t *kdTree, coreKey []float64, alpha float64, cls *classes, kt *knnTable) *boruvka {
+func newBoruvka(t *kdTree, coreKey []float64, alpha float64, cls *classes, kt *knnTable, workers int) *boruvka {
 	m, kn := t.n, kt.k
 	b := &boruvka{
 		t: t, alpha: alpha, alphaOne: alpha == 1, kn: kn,
@@ -66,20 +66,23 @@ func newBoruvka(t *kdTree, coreKey []float64, alpha float64, cls *classes, kt *k
 		b.uf[p] = int32(p)
 		b.bestQ[p] = -1
 	}
-	for p, c := range t.idx {
-		rep := int(cls.rep(int(c)))
-		rds := kt.dists(rep)
-		for j, row := range kt.rows(rep) {
-			o := cls.of[row]
-			if o == c {
-				b.nbPos[p*kn+j] = -1 // the class itself
-				continue
+	parallelFor(workers, m, 4096, func(_, lo, hi int) {
+		for p := lo; p < hi; p++ {
+			c := t.idx[p]
+			rep := int(cls.rep(int(c)))
+			rds := kt.dists(rep)
+			for j, row := range kt.rows(rep) {
+				o := cls.of[row]
+				if o == c {
+					b.nbPos[p*kn+j] = -1 // the class itself
+					continue
+				}
+				q := t.pos[o]
+				b.nbPos[p*kn+j] = q
+				b.nbKey[p*kn+j] = max(b.ck[p], b.ck[q], b.key(rds[j]))
 			}
-			q := t.pos[o]
-			b.nbPos[p*kn+j] = q
-			b.nbKey[p*kn+j] = max(b.ck[p], b.ck[q], b.key(rds[j]))
 		}
-	}
+	})
 	for id := len(t.nodes) - 1; id >= 0; id-- {
 		nd := t.nodes[id]
 		if nd.leaf() {

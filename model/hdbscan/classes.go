@@ -23,20 +23,36 @@ func (k *classes) identity() bool        { return k.count() == len(k.of) }
 func (k *classes) classOf(row int) int32 { return k.of[row] }
 
 // findClasses groups the rows of data (n×d) by exact coordinate equality (−0 equals 0).
-func findClasses(data []float64, n, d int) *classes {
-	hash := make([]uint64, n)
-	for i := range n {
-		h := uint64(14695981039346656037)
-		for _, v := range data[i*d : (i+1)*d] {
-			if v == 0 {
-				v = 0 // fold −0 into +0
-			}
-			h ^= math.Float64bits(v)
-			h *= 1099511628211
-			h ^= h >> 29
-		}
-		hash[i] = h
+// kt, the neighbour table (at least 2 neighbours per row), settles the common case: a row
+// with a duplicate has two rows at distance 0 among its nearest, so without such a row every
+// class is a single row.
+func findClasses(data []float64, n, d int, kt *knnTable, workers int) *classes {
+	dup := false
+	for i := 0; i < n && !dup; i++ {
+		dup = kt.k > 1 && kt.dists(i)[1] == 0
 	}
+	if !dup {
+		k := &classes{of: make([]int32, n), start: make([]int32, n+1), members: make([]int32, n)}
+		for i := range n {
+			k.of[i], k.members[i], k.start[i+1] = int32(i), int32(i), int32(i+1)
+		}
+		return k
+	}
+	hash := make([]uint64, n)
+	parallelFor(workers, n, 4096, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			h := uint64(14695981039346656037)
+			for _, v := range data[i*d : (i+1)*d] {
+				if v == 0 {
+					v = 0 // fold −0 into +0
+				}
+				h ^= math.Float64bits(v)
+				h *= 1099511628211
+				h ^= h >> 29
+			}
+			hash[i] = h
+		}
+	})
 	order := make([]int32, n)
 	for i := range order {
 		order[i] = int32(i)

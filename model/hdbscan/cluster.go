@@ -149,7 +149,7 @@ func rowMajor(x *mat.Dense) ([]float64, error) {
 // spanningTree returns hdbscan's Prim's spanning tree of the mutual reachability graph, in
 // Prim's order, computed as described in prim.go.
 func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, kt *knnTable, coreRd []float64, p params) ([]Edge, error) {
-	cls := findClasses(data, n, d)
+	cls := findClasses(data, n, d, kt, p.workers)
 	m := cls.count()
 	ut := tree
 	if !cls.identity() {
@@ -192,7 +192,7 @@ func spanningTree(ctx context.Context, data []float64, n, d int, tree *kdTree, k
 // core distance (with α = 1), which lets the first round skip their search.
 func classBoruvka(cls *classes, ut *kdTree, kt *knnTable, coreKey []float64, p params) (*boruvka, []bool) {
 	m, kn := cls.count(), kt.k
-	b := newBoruvka(ut, coreKey, p.alpha, cls, kt)
+	b := newBoruvka(ut, coreKey, p.alpha, cls, kt, p.workers)
 	exact := make([]bool, m)
 	if p.alphaIsOne {
 		for pos, c := range ut.idx {
