@@ -3,6 +3,7 @@ package model_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"path/filepath"
@@ -215,5 +216,23 @@ func TestGate(t *testing.T) {
 	}
 	if why := (model.Gate{}).Check(model.Metrics{DBCV: math.NaN()}, nil); len(why) != 0 {
 		t.Errorf("zero Gate failed a model: %q", why)
+	}
+}
+
+func TestMetricsJSONWithNaN(t *testing.T) {
+	m := model.Metrics{Stores: 30000, Clusters: 4, DBCV: math.NaN(), Silhouette: 0.5, OOBAccuracy: math.NaN()}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatalf("Marshal(metrics with NaN DBCV) = %v", err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back["dbcv"] != nil || back["silhouette"] != 0.5 || back["stores"] != 30000.0 {
+		t.Errorf("metrics JSON = %s; want dbcv null, silhouette 0.5, stores 30000", b)
+	}
+	if _, ok := m.Map()["dbcv"]; ok {
+		t.Error("Map kept a NaN DBCV")
 	}
 }

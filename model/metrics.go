@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -53,15 +54,37 @@ type Metrics struct {
 	InertiaKept float64 `json:"inertia_kept"`
 }
 
-// Map returns the metrics by name for MLflow and the manifest, leaving out NaN values.
-func (m Metrics) Map() map[string]float64 {
-	all := map[string]float64{
+// MarshalJSON encodes the metrics by their JSON names, with null for every NaN (undefined
+// or not computed) value, which JSON cannot represent.
+func (m Metrics) MarshalJSON() ([]byte, error) {
+	out := make(map[string]any)
+	for k, v := range m.fields() {
+		out[k] = v
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			out[k] = nil
+		}
+	}
+	return json.Marshal(out)
+}
+
+// fields returns every metric by its JSON name.
+func (m Metrics) fields() map[string]float64 {
+	return map[string]float64{
 		"stores": float64(m.Stores), "clusters": float64(m.Clusters), "noise_share": m.NoiseShare,
 		"inferred_share": m.InferredShare, "core_points": float64(m.CorePoints), "dbcv": m.DBCV,
 		"relative_validity": m.RelativeValidity, "silhouette": m.Silhouette,
 		"silhouette_stores": float64(m.SilhouetteStores), "oob_accuracy": m.OOBAccuracy,
-		"famd_components": float64(m.Components), "famd_inertia_kept": m.InertiaKept,
+		"components": float64(m.Components), "inertia_kept": m.InertiaKept,
 	}
+}
+
+// Map returns the metrics by name for MLflow and the manifest (FAMD's prefixed famd_),
+// leaving out NaN values.
+func (m Metrics) Map() map[string]float64 {
+	all := m.fields()
+	all["famd_components"], all["famd_inertia_kept"] = all["components"], all["inertia_kept"]
+	delete(all, "components")
+	delete(all, "inertia_kept")
 	for k, v := range all {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			delete(all, k)

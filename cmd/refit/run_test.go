@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -292,5 +293,31 @@ func TestRunFailures(t *testing.T) {
 				t.Error("a model that failed its gate became the local champion")
 			}
 		})
+	}
+}
+
+// TestRunAboveExactMetrics covers snapshots larger than metrics.exact_max: DBCV is not
+// computed (null in metrics.json), the silhouette is sampled.
+func TestRunAboveExactMetrics(t *testing.T) {
+	dir := t.TempDir()
+	stores, _ := generated(t, dir, 1500)
+	out := filepath.Join(dir, "out")
+	cfg := writeConfig(t, dir, func(c *config.Config) { c.Metrics.ExactMax = 400 })
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"run", "--input", stores, "--out", out, "--config", cfg, "--no-tracking"}, &stdout); err != nil {
+		t.Fatalf("refit run: %v\n%s", err, stdout.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, metricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Metrics map[string]any `json:"metrics"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Metrics["dbcv"] != nil || doc.Metrics["silhouette_stores"] != 400.0 {
+		t.Errorf("metrics.json = %v; want dbcv null and a 400-store silhouette sample", doc.Metrics)
 	}
 }
