@@ -34,8 +34,12 @@ func runGenerate(ctx context.Context, args []string, stdout io.Writer) error {
 		if p == "" {
 			continue
 		}
-		if _, err := table.FormatOf(p); err != nil {
+		f, err := table.FormatOf(p)
+		if err != nil {
 			return usageError("generate: %v", err)
+		}
+		if f == table.Avro {
+			return usageError("generate: %s: writes .csv or .parquet (Avro is an input format only)", p)
 		}
 	}
 	cfg := synth.Config{Stores: *stores, Seed: *seed, OutlierShare: *outliers, MissingShare: *missing}

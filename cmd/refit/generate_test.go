@@ -56,6 +56,7 @@ func TestGenerateUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"generate"},
 		{"generate", "--out", filepath.Join(dir, "x.xlsx")},
+		{"generate", "--out", filepath.Join(dir, "x.avro")},
 		{"generate", "--out", filepath.Join(dir, "x.csv"), "--stores", "0"},
 		{"generate", "--out", filepath.Join(dir, "x.csv"), "--missing-share", "2"},
 		{"generate", "--out", filepath.Join(dir, "x.csv"), "extra"},
