@@ -104,6 +104,11 @@ func Fit(ctx context.Context, in FitInput, cfg FitConfig) (*FitResult, error) {
 	if !(cfg.MinClusterShare >= 0 && cfg.MinClusterShare <= 0.5) {
 		return nil, fmt.Errorf("model: min cluster share %v outside [0, 0.5]", cfg.MinClusterShare)
 	}
+	raw, err := project(in.Raw, cfg.Preprocess)
+	if err != nil {
+		return nil, err
+	}
+	in.Raw = raw
 	r := &FitResult{}
 	run := func(name string, fn func() error) error {
 		if in.Progress != nil {
@@ -143,6 +148,27 @@ func Fit(ctx context.Context, in FitInput, cfg FitConfig) (*FitResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// project returns the frame's columns the spec names, in the spec's order, so that records,
+// their hashes and the bundle's feature spec agree whatever else the snapshot holds.
+func project(f *frame.Frame, spec preprocess.Spec) (*frame.Frame, error) {
+	out := &frame.Frame{IDName: f.IDName, IDs: f.IDs}
+	for _, s := range spec.Numeric {
+		j := slices.Index(f.NumNames, s.Name)
+		if j < 0 {
+			return nil, fmt.Errorf("model: the snapshot has no numeric column %q", s.Name)
+		}
+		out.NumNames, out.Num = append(out.NumNames, s.Name), append(out.Num, f.Num[j])
+	}
+	for _, s := range spec.Categorical {
+		q := slices.Index(f.CatNames, s.Name)
+		if q < 0 {
+			return nil, fmt.Errorf("model: the snapshot has no categorical column %q", s.Name)
+		}
+		out.CatNames, out.Levels, out.Cat = append(out.CatNames, s.Name), append(out.Levels, f.Levels[q]), append(out.Cat, f.Cat[q])
+	}
+	return out, nil
 }
 
 // clusterConfig applies MinClusterShare for a snapshot of n stores.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -234,5 +235,64 @@ func TestMetricsJSONWithNaN(t *testing.T) {
 	}
 	if _, ok := m.Map()["dbcv"]; ok {
 		t.Error("Map kept a NaN DBCV")
+	}
+}
+
+// TestFitIgnoresExtraColumns fits a frame holding a column the config does not use (city)
+// and in another column order: the bundle's records must be the configured features only.
+func TestFitIgnoresExtraColumns(t *testing.T) {
+	g, err := synth.New(synth.Config{Stores: 600, Seed: 5, OutlierShare: 0.03, MissingShare: 0.02})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &frame.Frame{IDName: synth.IDColumn}
+	names := synth.CatNames()
+	f.CatNames = make([]string, len(names))
+	for q := range names {
+		f.CatNames[q] = names[len(names)-1-q] // reversed: city first
+	}
+	f.NumNames = synth.NumNames()
+	f.Num = make([][]float64, len(f.NumNames))
+	f.Cat = make([][]int32, len(f.CatNames))
+	f.Levels = make([][]string, len(f.CatNames))
+	codes := make([]map[string]int32, len(f.CatNames))
+	for q := range codes {
+		codes[q] = map[string]int32{}
+	}
+	for i := range 600 {
+		s := g.Store(i)
+		f.IDs = append(f.IDs, s.ID)
+		for j, v := range s.Num {
+			f.Num[j] = append(f.Num[j], v)
+		}
+		for q := range f.CatNames {
+			v, c := s.Cat[len(names)-1-q], frame.Missing
+			if v != "" {
+				var ok bool
+				if c, ok = codes[q][v]; !ok {
+					c = int32(len(f.Levels[q]))
+					codes[q][v] = c
+					f.Levels[q] = append(f.Levels[q], v)
+				}
+			}
+			f.Cat[q] = append(f.Cat[q], c)
+		}
+	}
+	cfg := fitConfig()
+	cfg.HDBSCAN.MinClusterSize = 15
+	r, err := model.Fit(context.Background(), model.FitInput{Raw: f}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := r.Bundle.Features()
+	if slices.Contains(spec.Categorical, "city") || spec.Categorical[0] != "format" {
+		t.Fatalf("bundle features %v; want the config's, in its order", spec.Categorical)
+	}
+	// A store scored with exactly its configured features gets the refit's assignment.
+	s := g.Store(7)
+	rec := frame.Record{Num: s.Num, Cat: s.Cat[:len(spec.Categorical)]}
+	a, err := r.Bundle.NewScorer().Score(s.ID, rec)
+	if err != nil || a.Source == model.SourcePredicted {
+		t.Errorf("Score(unchanged store) = %+v, %v; want the refit's own assignment", a, err)
 	}
 }
