@@ -9,7 +9,7 @@ INTEGRATION_PKGS = $(shell grep -rlE --include='*_test.go' --exclude-dir=.git --
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT ?= $(or $(shell command -v golangci-lint),$(shell $(GO) env GOPATH)/bin/golangci-lint)
 
-.PHONY: test test-unit test-integration test-integration-run vet fmt lint demo deploy-check \
+.PHONY: test test-unit test-integration test-integration-run vet fmt lint demo deploy-check bench bench-compare \
 	services-up services-down services-status
 
 ## test: everything CI runs: vet, gofmt check, race-enabled unit tests, then the integration
@@ -44,6 +44,17 @@ fmt:
 lint:
 	@test -x "$(GOLANGCI_LINT)" || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	$(GOLANGCI_LINT) run --build-tags integration $(PKGS)
+
+## bench: the Go benchmarks of every package, allocations included (a few minutes); for
+## before/after comparisons use BENCH_FLAGS=-count=6 and benchstat, as docs/BENCHMARKS.md says.
+BENCH_FLAGS ?=
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_FLAGS) $(PKGS)
+
+## bench-compare: the side-by-side comparisons against the Python/R reference stack
+## (needs scripts/setup-reference; about an hour on 2 cores). See bench/compare-all.
+bench-compare:
+	bench/compare-all
 
 ## deploy-check: static checks of deploy/ (promtool rules and unit tests, dashboards, compose,
 ## Kubernetes); `deploy/check live` also runs a real Prometheus against a dev-mode consumer.
