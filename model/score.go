@@ -44,7 +44,11 @@ type Assignment struct {
 	Cluster int
 	// Novelty is set when the store fits no cluster's density (Cluster is −1).
 	Novelty bool
-	// OutlierScore is the GLOSH outlier score, in [0, 1].
+	// OutlierScore is the GLOSH outlier score of hdbscan's approximate_predict_scores,
+	// normally in [0, 1]. It is negative for a store denser than the densest training member
+	// of the cluster its nearest neighbour left (hdbscan 0.8.44 gives the same negative
+	// value); the stream clamps it into [0, 1] and counts that in
+	// storeseg_stream_assignments_clamped_total.
 	OutlierScore float64
 	Source       Source
 	// Unseen counts categorical levels the refit never saw.
@@ -130,14 +134,14 @@ func (s *Scorer) predict() Assignment {
 		}
 	}
 	seg := s.b.manifest.Segments[s.b.byCluster[s.b.classes[best]]]
-	label, _ := s.b.hdb.ApproximatePredict(s.coord)
+	label, _, outlier := s.b.hdb.Predict(s.coord) // one neighbour query for both
 	return Assignment{
 		SegmentID:    seg.ID,
 		SegmentName:  seg.Name,
 		Confidence:   s.proba[best],
 		Cluster:      label,
 		Novelty:      label == -1,
-		OutlierScore: s.b.hdb.OutlierScore(s.coord),
+		OutlierScore: outlier,
 		Source:       SourcePredicted,
 	}
 }

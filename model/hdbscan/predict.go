@@ -157,6 +157,8 @@ func (p *Predictor) NClusters() int { return p.nClusters }
 // distance, and climbs from the neighbour's cluster while the cluster was born at a λ of at
 // least the point's. A model with no cluster below the root predicts (−1, 0); so does a point
 // holding NaN or ±Inf. It does not allocate once warm. It panics if len(point) != Dims().
+//
+// Predict gives this and OutlierScore from one neighbour query.
 func (p *Predictor) ApproximatePredict(point []float64) (label int, prob float64) {
 	p.checkDims(point)
 	if !p.hasTree || !finite(point) {
@@ -165,22 +167,7 @@ func (p *Predictor) ApproximatePredict(point []float64) (label int, prob float64
 	s := p.scratch.Get().(*predScratch)
 	nn, lambda, _ := p.nearest(point, s)
 	p.scratch.Put(s)
-	r := p.rows[p.pointRow[nn]]
-	c := int32(r.Parent - p.tree.n)
-	if r.Lambda > lambda {
-		for c > 0 && p.birth[c] >= lambda {
-			c = p.parent[c]
-		}
-	}
-	l := p.label[c]
-	if l < 0 {
-		return -1, 0
-	}
-	lmax := p.maxLambda[c]
-	if lmax > 0 {
-		return int(l), min(lmax, lambda) / lmax
-	}
-	return int(l), 1
+	return p.labelOf(nn, lambda)
 }
 
 // OutlierScore returns the GLOSH outlier score of a new point relative to the fit: hdbscan's
@@ -201,6 +188,52 @@ func (p *Predictor) OutlierScore(point []float64) float64 {
 	s := p.scratch.Get().(*predScratch)
 	nn, lambda, minRd := p.nearest(point, s)
 	p.scratch.Put(s)
+	return p.scoreOf(nn, lambda, minRd)
+}
+
+// Predict returns what ApproximatePredict and OutlierScore return for point, bit for bit,
+// from a single neighbour query (half the work of calling both). A model with no cluster
+// below the root gives (−1, 0, 1); a point holding NaN or ±Inf gives (−1, 0, NaN). It does
+// not allocate once warm and panics if len(point) != Dims().
+func (p *Predictor) Predict(point []float64) (label int, prob, outlierScore float64) {
+	p.checkDims(point)
+	if !finite(point) {
+		return -1, 0, math.NaN()
+	}
+	if !p.hasTree {
+		return -1, 0, 1
+	}
+	s := p.scratch.Get().(*predScratch)
+	nn, lambda, minRd := p.nearest(point, s)
+	p.scratch.Put(s)
+	label, prob = p.labelOf(nn, lambda)
+	return label, prob, p.scoreOf(nn, lambda, minRd)
+}
+
+// labelOf is approximate_predict's label and probability for a point joining training row
+// nn at lambda.
+func (p *Predictor) labelOf(nn int32, lambda float64) (int, float64) {
+	r := p.rows[p.pointRow[nn]]
+	c := int32(r.Parent - p.tree.n)
+	if r.Lambda > lambda {
+		for c > 0 && p.birth[c] >= lambda {
+			c = p.parent[c]
+		}
+	}
+	l := p.label[c]
+	if l < 0 {
+		return -1, 0
+	}
+	lmax := p.maxLambda[c]
+	if lmax > 0 {
+		return int(l), min(lmax, lambda) / lmax
+	}
+	return int(l), 1
+}
+
+// scoreOf is approximate_predict_scores' score for a point joining training row nn at
+// lambda, minRd being its squared distance to the nearest row.
+func (p *Predictor) scoreOf(nn int32, lambda, minRd float64) float64 {
 	r := p.rows[p.pointRow[nn]]
 	if minRd == 0 {
 		lambda = r.Lambda
@@ -233,20 +266,114 @@ func finite(x []float64) bool {
 // nearest is hdbscan's _find_neighbor_and_lambda: the training row with the smallest mutual
 // reachability to x among its 2·MinSamples nearest, the λ of that distance (the largest
 // float64 when it is 0) and the squared distance to the nearest row.
+//
+// The neighbours are the k smallest (distance, row) pairs, a set the order of the search
+// cannot change, so it needs no full sort: the point's core distance is the (MinSamples+1)-th
+// smallest distance, found by popping the largest k−MinSamples−1 from the search's max-heap,
+// and the neighbour chosen is the one with the smallest mutual reachability, ties going to
+// the smaller (distance, row) as in hdbscan's ordered scan.
 func (p *Predictor) nearest(x []float64, s *predScratch) (row int32, lambda, minRd float64) {
-	p.tree.knnQuery(x, s.nb, s.off)
-	nb := s.nb
-	corePt := math.Sqrt(nb[min(p.minSamples, len(nb)-1)].rd)
-	best := math.Inf(1)
-	for _, q := range nb {
+	h := p.knn(x, s)
+	ms := min(p.minSamples, len(h)-1)
+	rest := h
+	for len(rest) > ms+1 { // pop the largest: rest[0] ends as the (ms+1)-th smallest
+		last := len(rest) - 1
+		rest[0], rest[last] = rest[last], rest[0]
+		rest = rest[:last]
+		siftDown(rest, 0)
+	}
+	corePt := math.Sqrt(rest[0].rd)
+	best, bestNb := math.Inf(1), neighbor{math.Inf(1), math.MaxInt32}
+	first := h[0]
+	for _, q := range h {
+		if q.less(first) {
+			first = q
+		}
 		mr := max(p.core[q.row], corePt, math.Sqrt(q.rd))
-		if mr < best {
-			best, row = mr, q.row
+		if mr < best || (mr == best && q.less(bestNb)) {
+			best, bestNb = mr, q
 		}
 	}
 	lambda = math.MaxFloat64
 	if best > 0 {
 		lambda = 1 / best
 	}
-	return row, lambda, nb[0].rd
+	return bestNb.row, lambda, first.rd
+}
+
+// knn returns the k = min(2·MinSamples, n) training rows nearest to x, smallest (distance,
+// row) first under neighbor.less, as a max-heap (the largest at index 0) in s.nb. The search
+// descends the k-d tree nearer child first, keeping per dimension the squared offset of x
+// from the current cell, and skips a cell or leaf box farther than the current k-th distance
+// (one at exactly that distance may hold a smaller row, so it is searched).
+func (p *Predictor) knn(x []float64, s *predScratch) []neighbor {
+	h := s.nb
+	for i := range h {
+		h[i] = neighbor{math.Inf(1), math.MaxInt32} // equal sentinels form a valid heap
+	}
+	clear(s.off)
+	p.visit(0, x, h, s.off)
+	return h
+}
+
+func (p *Predictor) visit(id int, x []float64, h []neighbor, off []float64) {
+	t := p.tree
+	nd := &t.nodes[id]
+	d := t.d
+	if nd.leaf() {
+		if id != 0 && t.pointBoxRd(x, id) > h[0].rd {
+			return
+		}
+		pts := t.pts[int(nd.start)*d : int(nd.end)*d]
+		for j := int(nd.start); j < int(nd.end); j++ {
+			c := neighbor{rdist(x, pts[:d]), t.idx[j]}
+			pts = pts[d:]
+			if c.less(h[0]) {
+				h[0] = c
+				siftDown(h, 0)
+			}
+		}
+		return
+	}
+	dim := int(t.split[id])
+	v := x[dim]
+	divLo, divHi := t.hi[int(nd.left)*d+dim], t.lo[int(nd.right)*d+dim]
+	near, far, g := int(nd.left), int(nd.right), divHi-v
+	if v-divLo+v-divHi >= 0 {
+		near, far, g = far, near, v-divLo
+	}
+	p.visit(near, x, h, off)
+	old := off[dim]
+	if g > 0 {
+		off[dim] = max(old, g*g)
+	}
+	var bound float64
+	for _, o := range off {
+		bound += o
+	}
+	if bound <= h[0].rd {
+		p.visit(far, x, h, off)
+	}
+	off[dim] = old
+}
+
+// siftDown restores the max-heap order (under neighbor.less) of h below index i.
+func siftDown(h []neighbor, i int) {
+	n := len(h)
+	x := h[i]
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c].less(h[c+1]) {
+			c++
+		}
+		if !x.less(h[c]) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = x
 }

@@ -1,0 +1,5 @@
+//go:build race
+
+package hdbscan
+
+const raceEnabled = true
