@@ -29,7 +29,11 @@ What it measures (the Go binaries are built from this checkout with `go build`):
    + RandomForest, then per event: decode, merge, transform, predict, produce, commit) drains
    --python-events events of the same input topic in its own group: events/s.
 Peak RSS is VmHWM of each consumer process. Timings on a shared machine are noisy: nproc and
-the load average are printed with the results.
+the load average are printed with the results, and so is the consumer's own CPU time per event
+(utime + stime of /proc/<pid>/stat over the drain and over the fixed-rate phase), which a busy
+minute on the machine does not change much. --profile DIR starts the consumer with --pprof and
+saves a CPU profile of the drain (and of the fixed-rate phase) there; --consumer-arg passes
+extra flags to the consumer (e.g. --consumer-arg=--batch-wait=2ms).
 
 Reference stack (bench/requirements.txt): prince 0.23.0, scikit-learn 1.9.1, pandas 3.1.1,
 numpy 2.4.6, confluent-kafka 2.16.1, fastavro 1.13.1, psutil 7.2.2.
@@ -130,6 +134,35 @@ def vm_hwm(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """utime + stime of process pid, in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Profiler:
+    """Fetches a CPU profile of the consumer in the background (consumer --pprof)."""
+
+    def __init__(self, url, path, seconds):
+        import threading
+        self.path = path
+        self.thread = threading.Thread(target=self._fetch, args=(url, seconds), daemon=True)
+        self.thread.start()
+
+    def _fetch(self, url, seconds):
+        try:
+            with urllib.request.urlopen(f"{url}/debug/pprof/profile?seconds={seconds}", timeout=seconds + 60) as r:
+                data = r.read()
+            with open(self.path, "wb") as f:
+                f.write(data)
+        except Exception as e:  # noqa: BLE001 - a profile is optional
+            print(f"profile {self.path} failed: {e}", file=sys.stderr)
+
+    def wait(self):
+        self.thread.join()
+
+
 def read_topic(brokers, topic):
     """Every record of topic up to its current end: (key, value, append timestamp ms)."""
     c = Consumer({"bootstrap.servers": brokers, "group.id": "bench-reader", "enable.auto.commit": False})
@@ -216,6 +249,9 @@ def main():
     ap.add_argument("--latency-seconds", type=float, default=20)
     ap.add_argument("--python-events", type=int, default=2000)
     ap.add_argument("--keep", action="store_true", help="keep the work directory (binaries, tables, consumer log)")
+    ap.add_argument("--profile", metavar="DIR", help="run the consumer with --pprof and save CPU profiles of the drain and the fixed-rate phase in DIR")
+    ap.add_argument("--consumer-arg", action="append", default=[], metavar="FLAG", help="extra consumer flag (repeatable)")
+    ap.add_argument("--skip-python", action="store_true", help="leave out the Python consumer (Go measurements only)")
     args = ap.parse_args()
     if args.quick:
         args.stores, args.fit_stores, args.steps, args.rate, args.latency_seconds, args.python_events = 5000, 2000, 1, 2000, 5, 200
@@ -244,9 +280,19 @@ def main():
                                      "--state-dir", os.path.join(tmp, "state"), "--model", bundle, "--group", topics["features"] + "-go",
                                      "--input-topic", topics["features"], "--dlq-topic", topics["dlq"], "--state-topic", topics["state"],
                                      "--segments-topic", topics["segments"], "--models-topic", topics["models"],
-                                     "--partitions", str(PARTITIONS), "--log-format", "json"], stdout=log, stderr=log)
+                                     "--partitions", str(PARTITIONS), "--log-format", "json"]
+                                    + (["--pprof"] if args.profile else []) + args.consumer_arg, stdout=log, stderr=log)
         wait_ready(url, consumer)
+        cpu0 = cpu_seconds(consumer.pid)
+        prof = None
+        if args.profile:
+            os.makedirs(args.profile, exist_ok=True)
+            prof = Profiler(url, os.path.join(args.profile, "drain.pprof"), 8)
         drain(url, backlog, timeout=1800)
+        res["go_cpu_drain_s"] = cpu_seconds(consumer.pid) - cpu0
+        res["load_drain"] = os.getloadavg()
+        if prof:
+            prof.wait()
         time.sleep(1)
         # Throughput from the broker's clock: the backlog's events over the span between the
         # first and the last changelog record appended (every batch appends some).
@@ -254,13 +300,21 @@ def main():
         res["go_events_per_s"] = backlog / max((t1 - t0) / 1000, 1e-3)
         res["drain_s"] = (t1 - t0) / 1000
 
+        res["go_cpu_us_per_event_drain"] = res["go_cpu_drain_s"] / backlog * 1e6
         first_step = args.steps + 1
         # loadgen's event times: 2026-01-01T00:00:00Z + step hours.
         first_step_ms = int(datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc).timestamp() * 1000) + first_step * 3600 * 1000
+        cpu1 = cpu_seconds(consumer.pid)
+        if args.profile:
+            prof = Profiler(url, os.path.join(args.profile, "rate.pprof"), max(int(args.latency_seconds) - 2, 1))
         sent, achieved = produce(bins, brokers, topics["features"], args,
                                  ["--snapshots=false", "--from-step", str(first_step), "--steps", "-1", "--rate", str(args.rate),
                                   "--duration", f"{args.latency_seconds}s"])
         drain(url, backlog + sent, timeout=600)
+        res["go_cpu_us_per_event_rate"] = (cpu_seconds(consumer.pid) - cpu1) / max(sent, 1) * 1e6
+        res["load_rate"] = os.getloadavg()
+        if args.profile:
+            prof.wait()
         time.sleep(1)
         lat, inputs = latencies(brokers, topics, first_step_ms)
         res.update(latency_rate=achieved, latency_inputs=inputs, latency_matched=len(lat),
@@ -284,6 +338,11 @@ def main():
         consumer.wait(timeout=60)
         consumer = None
 
+        if args.skip_python:
+            res.update(py_events_per_s=None, py_events=0, py_peak_rss=None, py_fit_s=None, load_after=os.getloadavg())
+            report(res, args)
+            admin.delete_topics(list(topics.values()))
+            return
         py = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "stream_python_consumer.py"), "--brokers", brokers,
                              "--input-topic", topics["features"], "--output-topic", topics["pyout"], "--group", topics["features"] + "-py",
                              "--fit", fit1, "--max-events", str(args.python_events)], check=True, capture_output=True, text=True)
@@ -304,10 +363,14 @@ def main():
 def report(r, args):
     mb = lambda b: f"{b / 2**20:.0f} MiB" if b else "?"  # noqa: E731
     ratio = r["go_events_per_s"] / r["py_events_per_s"] if r.get("py_events_per_s") else float("nan")
+    py_rate = f"{r['py_events_per_s']:,.1f}" if r.get("py_events_per_s") else "skipped"
     print(f"\nstream benchmark: {args.stores} stores, {PARTITIONS} partitions, model fitted on {args.fit_stores}; "
-          f"nproc {r['nproc']}, load {r['load_before'][0]:.1f} -> {r['load_after'][0]:.1f}")
+          f"nproc {r['nproc']}, load {r['load_before'][0]:.1f} -> drain {r['load_drain'][0]:.1f} -> "
+          f"rate {r['load_rate'][0]:.1f} -> {r['load_after'][0]:.1f}; consumer flags {' '.join(args.consumer_arg) or '(defaults)'}")
     rows = [
-        ("sustained events/s (backlog drain)", f"{r['go_events_per_s']:,.0f}", f"{r['py_events_per_s']:,.1f}", f"{ratio:,.0f}x", ">= 50,000/s, >= 50x"),
+        ("sustained events/s (backlog drain)", f"{r['go_events_per_s']:,.0f}", py_rate, f"{ratio:,.0f}x", ">= 50,000/s, >= 50x"),
+        ("consumer CPU per event, drain (us)", f"{r['go_cpu_us_per_event_drain']:.1f}", "", "", ""),
+        ("consumer CPU per event, fixed rate (us)", f"{r['go_cpu_us_per_event_rate']:.1f}", "", "", ""),
         ("events measured", f"{r['backlog_events']:,} in {r['drain_s']:.1f} s", f"{r['py_events']:,}", "", ""),
         (f"latency p50 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p50_ms']:.1f}", "n/a", "", ""),
         (f"latency p99 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p99_ms']:.1f}", "n/a", "", "< 50 ms"),
