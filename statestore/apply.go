@@ -9,14 +9,6 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// pending is a store touched by a batch.
-type pending struct {
-	rec      Record
-	loaded   Record // as read, to tell whether it needs writing
-	emission Emission
-	hasEm    bool
-}
-
 // ApplyBatch merges updates, in order, into the stored states (see [Merge]) and advances
 // the applied offsets, all in one Badger transaction, and returns one Result per update.
 // An offset only moves forward: a lower Next than the stored one is ignored. If any update
@@ -26,18 +18,6 @@ type pending struct {
 // last; a crash in between leaves states ahead of the offsets, and replaying the batch then
 // converges to the same states because the merge is idempotent.
 func (s *Store) ApplyBatch(ctx context.Context, updates []Update, offsets []Offset) ([]Result, error) {
-	return s.apply(ctx, updates, offsets, true)
-}
-
-// Preview returns the Results ApplyBatch would return for updates, without writing
-// anything. Merging is deterministic, so a following ApplyBatch of the same updates returns
-// the same Results unless another call changed those stores in between. It lets the stream
-// produce its outputs before it persists the batch (see the package documentation).
-func (s *Store) Preview(ctx context.Context, updates []Update) ([]Result, error) {
-	return s.apply(ctx, updates, nil, false)
-}
-
-func (s *Store) apply(ctx context.Context, updates []Update, offsets []Offset, persist bool) ([]Result, error) {
 	if err := validateBatch(updates, offsets); err != nil {
 		return nil, err
 	}
@@ -46,33 +26,69 @@ func (s *Store) apply(ctx context.Context, updates []Update, offsets []Offset, p
 		return nil, err
 	}
 	defer release()
-	txn := s.db.NewTransaction(persist)
-	defer func() { txn.Discard() }()
-	touched := make(map[string]*pending, len(updates))
-	order := make([]string, 0, len(updates))
-	results := make([]Result, len(updates))
-	for i := range updates {
-		u := &updates[i]
-		p := touched[u.StoreID]
-		if p == nil {
-			if p, err = loadPending(txn, u.StoreID); err != nil {
-				return nil, err
-			}
-			touched[u.StoreID] = p
-			order = append(order, u.StoreID)
-		}
-		var res Result
-		p.rec, res = Merge(p.rec, u)
-		res.Emission, res.HasEmission = p.emission, p.hasEm
-		results[i] = res
-	}
-	if !persist {
-		return results, nil
-	}
-	if err := s.write(ctx, &txn, touched, order, offsets); err != nil {
+	p, err := s.preview(s.db.NewTransaction(true), updates)
+	if err != nil {
 		return nil, err
 	}
-	return results, nil
+	if err := s.commit(ctx, p, offsets); err != nil {
+		return nil, err
+	}
+	return p.Results, nil
+}
+
+// Preview merges updates as ApplyBatch would, without writing anything, and returns the
+// Results (Preview.Results) with the merged records. Commit writes them and the offsets
+// without reading the stores again; Discard drops them. Merging is deterministic, so the
+// states Commit writes are those ApplyBatch would have written, unless another batch changed
+// one of these stores in between: then Commit fails with ErrConflict and writes nothing. It
+// lets the stream produce its outputs before it persists the batch (see the package
+// documentation).
+//
+// The Preview holds a Badger transaction until it is committed or discarded: do one or the
+// other promptly.
+func (s *Store) Preview(ctx context.Context, updates []Update) (*Preview, error) {
+	if err := validateBatch(updates, nil); err != nil {
+		return nil, err
+	}
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.preview(s.db.NewTransaction(true), updates)
+}
+
+// Commit writes a Preview's changed states and advances the applied offsets in one Badger
+// transaction (split like ApplyBatch's when too large), without reading the states again.
+// It fails with ErrConflict, writing nothing, when another transaction wrote one of the
+// batch's states after the Preview read it; with ErrPreviewDone for a Preview already
+// committed or discarded or made by another store; and with an error matching
+// ErrInvalidUpdate, writing nothing, for an invalid offset. The Preview is done afterwards
+// whatever the outcome.
+func (s *Store) Commit(ctx context.Context, p *Preview, offsets []Offset) error {
+	if p == nil || p.store != s || p.done {
+		return ErrPreviewDone
+	}
+	if err := validateBatch(nil, offsets); err != nil {
+		p.Discard()
+		return err
+	}
+	release, err := s.acquire(ctx)
+	if err != nil {
+		p.Discard()
+		return err
+	}
+	defer release()
+	return s.commit(ctx, p, offsets)
+}
+
+// discard releases txn unless the store is closed (Badger is gone then).
+func (s *Store) discard(txn *badger.Txn) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.closed.Load() {
+		txn.Discard()
+	}
 }
 
 func validateBatch(updates []Update, offsets []Offset) error {
@@ -107,60 +123,39 @@ func ValidateEmission(e Emission) error {
 	return nil
 }
 
-func loadPending(txn *badger.Txn, id string) (*pending, error) {
-	p := &pending{}
-	item, err := txn.Get(stateKey(id))
-	switch {
-	case errors.Is(err, badger.ErrKeyNotFound):
-	case err != nil:
-		return nil, fmt.Errorf("reading store %q: %w", id, err)
-	default:
-		if err := item.Value(func(v []byte) error { p.rec, err = decodeRecord(v); return err }); err != nil {
-			return nil, fmt.Errorf("reading store %q: %w", id, err)
+// commit writes p's changed records and the offsets in p's transaction, which it ends; the
+// caller holds acquire. Keys and values share one buffer: Badger keeps the slices until the
+// commit.
+func (s *Store) commit(ctx context.Context, p *Preview, offsets []Offset) error {
+	p.done = true
+	txn := p.txn
+	p.txn = nil
+	defer func() { txn.Discard() }()
+	arena := make([]byte, 0, 96*len(p.stores))
+	err := p.Changed(func(id string, _, rec Record, changed bool) error {
+		if !changed {
+			return nil
 		}
-	}
-	p.loaded = p.rec
-	item, err = txn.Get(emissionKey(id))
-	switch {
-	case errors.Is(err, badger.ErrKeyNotFound):
-	case err != nil:
-		return nil, fmt.Errorf("reading emission of %q: %w", id, err)
-	default:
-		if err := item.Value(func(v []byte) error { p.emission, err = decodeEmission(id, v); return err }); err != nil {
-			return nil, fmt.Errorf("reading emission of %q: %w", id, err)
-		}
-		p.hasEm = true
-	}
-	return p, nil
-}
-
-// write stores the changed records and the offsets, splitting the transaction if Badger
-// finds it too big.
-func (s *Store) write(ctx context.Context, txn **badger.Txn, touched map[string]*pending, order []string, offsets []Offset) error {
-	var buf []byte
-	for _, id := range order {
-		p := touched[id]
-		if p.rec.Revision == p.loaded.Revision && p.rec.DeletedAt == p.loaded.DeletedAt {
-			continue // unchanged
-		}
-		buf = encodeRecord(buf[:0], &p.rec)
-		e := badger.NewEntry(stateKey(id), append([]byte(nil), buf...))
-		if !p.rec.Exists() && s.cfg.TombstoneTTL > 0 {
+		ks := len(arena)
+		arena = append(append(arena, prefixState...), id...)
+		vs := len(arena)
+		arena = encodeRecord(arena, &rec)
+		e := badger.NewEntry(arena[ks:vs:vs], arena[vs:len(arena):len(arena)])
+		if !rec.Exists() && s.cfg.TombstoneTTL > 0 {
 			e = e.WithTTL(s.cfg.TombstoneTTL)
 		}
-		if err := s.set(txn, e); err != nil {
-			return err
-		}
+		return s.set(&txn, e)
+	})
+	if err != nil {
+		return err
 	}
-	for _, o := range offsets {
-		if err := s.advance(txn, o); err != nil {
-			return err
-		}
+	if err := s.advance(&txn, offsets); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := (*txn).Commit(); errors.Is(err, badger.ErrConflict) {
+	if err := txn.Commit(); errors.Is(err, badger.ErrConflict) {
 		return ErrConflict
 	} else if err != nil {
 		return fmt.Errorf("committing batch: %w", err)
@@ -184,21 +179,49 @@ func (s *Store) set(txn **badger.Txn, e *badger.Entry) error {
 	return nil
 }
 
-func (s *Store) advance(txn **badger.Txn, o Offset) error {
-	key := offsetKey(o.Topic, o.Partition)
-	item, err := (*txn).Get(key)
-	switch {
-	case errors.Is(err, badger.ErrKeyNotFound):
-	case err != nil:
-		return fmt.Errorf("reading offset %s/%d: %w", o.Topic, o.Partition, err)
-	default:
-		cur, err := readOffset(item)
-		if err != nil {
+// advance writes the offsets that move forward. The stored offsets are read in a fresh
+// view (not in *txn, whose snapshot may predate the lane's previous batch): each partition's
+// batches are committed in order by one caller.
+func (s *Store) advance(txn **badger.Txn, offsets []Offset) error {
+	if len(offsets) == 0 {
+		return nil
+	}
+	view := s.db.NewTransaction(false)
+	defer view.Discard()
+	for i, o := range offsets {
+		if superseded(offsets, i) {
+			continue
+		}
+		key := offsetKey(o.Topic, o.Partition)
+		item, err := view.Get(key)
+		switch {
+		case errors.Is(err, badger.ErrKeyNotFound):
+		case err != nil:
+			return fmt.Errorf("reading offset %s/%d: %w", o.Topic, o.Partition, err)
+		default:
+			cur, err := readOffset(item)
+			if err != nil {
+				return err
+			}
+			if cur >= o.Next {
+				continue
+			}
+		}
+		if err := s.set(txn, badger.NewEntry(key, encodeOffset(o.Next))); err != nil {
 			return err
 		}
-		if cur >= o.Next {
-			return nil
+	}
+	return nil
+}
+
+// superseded reports whether another offset of the list is for the same partition and
+// further (or equal and earlier in the list).
+func superseded(offsets []Offset, i int) bool {
+	o := offsets[i]
+	for j, q := range offsets {
+		if j != i && q.Topic == o.Topic && q.Partition == o.Partition && (q.Next > o.Next || (q.Next == o.Next && j < i)) {
+			return true
 		}
 	}
-	return s.set(txn, badger.NewEntry(key, encodeOffset(o.Next)))
+	return false
 }

@@ -27,7 +27,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // store is the method set shared by the Badger store and the fake.
 type store interface {
 	ApplyBatch(context.Context, []statestore.Update, []statestore.Offset) ([]statestore.Result, error)
-	Preview(context.Context, []statestore.Update) ([]statestore.Result, error)
+	Preview(context.Context, []statestore.Update) (*statestore.Preview, error)
+	Commit(context.Context, *statestore.Preview, []statestore.Offset) error
 	Get(context.Context, string) (statestore.State, error)
 	Offsets(context.Context, string) (map[int32]int64, error)
 	Snapshot(context.Context, func(statestore.State) error) error
@@ -130,10 +131,12 @@ func TestPreviewMatchesApply(t *testing.T) {
 			t.Fatal(err)
 		}
 		batch := []statestore.Update{upd("a", 11, []statestore.NumValue{num("y", 2)}), upd("b", 5, nil, cat("c", "k")), del("a", 12), upd("a", 9, nil, cat("d", "z"))}
-		preview, err := st.Preview(ctx, batch)
+		p, err := st.Preview(ctx, batch)
 		if err != nil {
 			t.Fatalf("Preview error: %v", err)
 		}
+		preview := p.Results
+		p.Discard()
 		if _, err := st.Get(ctx, "b"); !errors.Is(err, statestore.ErrNotFound) {
 			t.Fatalf("Preview wrote store b: Get error = %v", err)
 		}

@@ -48,50 +48,102 @@ func (s *Store) begin(ctx context.Context, method string) error {
 	return nil
 }
 
-// ApplyBatch is statestore.Store.ApplyBatch.
+// ApplyBatch is statestore.Store.ApplyBatch: a Preview and its Commit under one lock.
 func (s *Store) ApplyBatch(ctx context.Context, updates []statestore.Update, offsets []statestore.Offset) ([]statestore.Result, error) {
-	return s.apply(ctx, "ApplyBatch", updates, offsets, true)
-}
-
-// Preview is statestore.Store.Preview.
-func (s *Store) Preview(ctx context.Context, updates []statestore.Update) ([]statestore.Result, error) {
-	return s.apply(ctx, "Preview", updates, nil, false)
-}
-
-func (s *Store) apply(ctx context.Context, method string, updates []statestore.Update, offsets []statestore.Offset, persist bool) ([]statestore.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.begin(ctx, method); err != nil {
+	if err := s.begin(ctx, "ApplyBatch"); err != nil {
 		return nil, err
 	}
+	if err := validate(updates, offsets); err != nil {
+		return nil, err
+	}
+	p, err := s.preview(updates)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.commit(p, offsets); err != nil {
+		return nil, err
+	}
+	return p.Results, nil
+}
+
+// Preview is statestore.Store.Preview, merging with the same code (statestore.NewPreview).
+// The Preview's Results share no memory with the fake's records.
+func (s *Store) Preview(ctx context.Context, updates []statestore.Update) (*statestore.Preview, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin(ctx, "Preview"); err != nil {
+		return nil, err
+	}
+	if err := validate(updates, nil); err != nil {
+		return nil, err
+	}
+	return s.preview(updates)
+}
+
+// Commit is statestore.Store.Commit. It fails with statestore.ErrConflict, writing
+// nothing, when a store of the batch has another revision (or deletion marker) than the
+// Preview merged onto.
+func (s *Store) Commit(ctx context.Context, p *statestore.Preview, offsets []statestore.Offset) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p == nil || !p.MarkDone() {
+		return statestore.ErrPreviewDone
+	}
+	if err := s.begin(ctx, "Commit"); err != nil {
+		return err
+	}
+	if err := validate(nil, offsets); err != nil {
+		return err
+	}
+	return s.commit(p, offsets)
+}
+
+func validate(updates []statestore.Update, offsets []statestore.Offset) error {
 	for i := range updates {
 		if err := statestore.ValidateUpdate(&updates[i]); err != nil {
-			return nil, fmt.Errorf("update %d: %w", i, err)
+			return fmt.Errorf("update %d: %w", i, err)
 		}
 	}
 	for _, o := range offsets {
 		if err := statestore.ValidateOffset(o); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	results := make([]statestore.Result, len(updates))
-	records := s.records
-	if !persist {
-		records = map[string]statestore.Record{}
-		for i := range updates {
-			records[updates[i].StoreID] = s.records[updates[i].StoreID]
+	return nil
+}
+
+// preview merges updates onto copies of the stored records. The caller holds mu.
+func (s *Store) preview(updates []statestore.Update) (*statestore.Preview, error) {
+	return statestore.NewPreview(updates, func(id string) (statestore.Record, statestore.Emission, bool, error) {
+		rec := s.records[id]
+		rec.State = clone(rec.State)
+		em, ok := s.emissions[id]
+		return rec, em, ok, nil
+	})
+}
+
+// commit checks p against the stored records and writes it. The caller holds mu and has
+// marked p done.
+func (s *Store) commit(p *statestore.Preview, offsets []statestore.Offset) error {
+	err := p.Changed(func(id string, loaded, _ statestore.Record, _ bool) error {
+		cur := s.records[id]
+		if cur.Revision != loaded.Revision || cur.DeletedAt != loaded.DeletedAt {
+			return statestore.ErrConflict
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	for i := range updates {
-		rec, res := statestore.Merge(records[updates[i].StoreID], &updates[i])
-		records[updates[i].StoreID] = rec
-		res.State = clone(res.State)
-		res.Emission, res.HasEmission = s.emissions[updates[i].StoreID]
-		results[i] = res
-	}
-	if !persist {
-		return results, nil
-	}
+	_ = p.Changed(func(id string, _, rec statestore.Record, changed bool) error {
+		if changed {
+			rec.State = clone(rec.State)
+			s.records[id] = rec
+		}
+		return nil
+	})
 	for _, o := range offsets {
 		if s.offsets[o.Topic] == nil {
 			s.offsets[o.Topic] = map[int32]int64{}
@@ -100,8 +152,8 @@ func (s *Store) apply(ctx context.Context, method string, updates []statestore.U
 			s.offsets[o.Topic][o.Partition] = o.Next
 		}
 	}
-	s.applied += len(updates)
-	return results, nil
+	s.applied += len(p.Results)
+	return nil
 }
 
 // Get is statestore.Store.Get.

@@ -1,0 +1,176 @@
+package statestore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ErrPreviewDone reports a Commit of a Preview that was already committed or discarded, or
+// that another store made.
+var ErrPreviewDone = errors.New("statestore: preview already committed, discarded or from another store")
+
+// Preview is a batch merged against the stored state and not written yet: the Results the
+// batch gives and the merged records, with the revisions they were merged onto. Commit it
+// (Store.Commit writes it without reading the stores again) or Discard it; either releases
+// what it holds. A Preview is used by one goroutine at a time.
+type Preview struct {
+	// Results holds one Result per update, in order, as ApplyBatch returns them.
+	Results []Result
+
+	stores []touched       // the batch's stores in first-touch order
+	index  map[string]int32 // store id → index into stores
+	store  *Store           // the Badger store that made it; nil for statestoretest
+	txn    *badger.Txn      // reads of the state keys, checked for conflicts at commit
+	done   bool
+}
+
+// touched is one store of a batch: its record as loaded and as merged, and its emission.
+type touched struct {
+	id       string
+	loaded   Record
+	rec      Record
+	emission Emission
+	hasEm    bool
+}
+
+// Loader returns a store's record (the zero Record when absent) and its last emission, for
+// NewPreview.
+type Loader func(storeID string) (rec Record, em Emission, hasEm bool, err error)
+
+// NewPreview merges updates, in order, into the records load returns (called once per store,
+// in first-touch order) and returns the Preview with one Result per update. The updates
+// must be valid (see ValidateUpdate). It is the merge shared by Store and the
+// statestoretest fake; a Preview it makes can only be committed by the fake, through
+// Changed.
+func NewPreview(updates []Update, load Loader) (*Preview, error) {
+	p := &Preview{}
+	if err := p.merge(updates, load); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Preview) merge(updates []Update, load Loader) error {
+	p.Results = make([]Result, len(updates))
+	p.stores = make([]touched, 0, len(updates))
+	p.index = make(map[string]int32, len(updates))
+	for i := range updates {
+		u := &updates[i]
+		k, ok := p.index[u.StoreID]
+		if !ok {
+			rec, em, hasEm, err := load(u.StoreID)
+			if err != nil {
+				return err
+			}
+			k = int32(len(p.stores))
+			p.index[u.StoreID] = k
+			p.stores = append(p.stores, touched{id: u.StoreID, loaded: rec, rec: rec, emission: em, hasEm: hasEm})
+		}
+		t := &p.stores[k]
+		var res Result
+		t.rec, res = Merge(t.rec, u)
+		res.Emission, res.HasEmission = t.emission, t.hasEm
+		p.Results[i] = res
+	}
+	return nil
+}
+
+// Changed calls fn, in first-touch order, for every store of the batch with its record as
+// loaded and as merged, and whether the batch changed it (and so must write it); it stops at
+// fn's first error and returns it.
+func (p *Preview) Changed(fn func(storeID string, loaded, merged Record, changed bool) error) error {
+	for i := range p.stores {
+		t := &p.stores[i]
+		changed := t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt
+		if err := fn(t.id, t.loaded, t.rec, changed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stores returns the number of distinct stores the batch touches.
+func (p *Preview) Stores() int { return len(p.stores) }
+
+// Touches reports whether the batch touches store id.
+func (p *Preview) Touches(storeID string) bool {
+	_, ok := p.index[storeID]
+	return ok
+}
+
+// Discard releases the Preview without writing anything. It is idempotent and a no-op after
+// Commit.
+func (p *Preview) Discard() {
+	if p == nil || p.done {
+		return
+	}
+	p.done = true
+	if p.txn != nil {
+		p.store.discard(p.txn)
+		p.txn = nil
+	}
+}
+
+// MarkDone marks the Preview committed, for statestoretest's Commit: it reports false when it
+// was committed or discarded already.
+func (p *Preview) MarkDone() bool {
+	if p.done || p.store != nil {
+		return false
+	}
+	p.done = true
+	return true
+}
+
+// preview merges updates onto the records read in txn (the state keys, so that a commit in
+// txn fails with ErrConflict if another transaction wrote one of them meanwhile) and the
+// emissions read in a read-only view.
+func (s *Store) preview(txn *badger.Txn, updates []Update) (*Preview, error) {
+	view := s.db.NewTransaction(false)
+	defer view.Discard()
+	p := &Preview{store: s, txn: txn}
+	err := p.merge(updates, func(id string) (Record, Emission, bool, error) {
+		rec, err := readRecord(txn, id)
+		if err != nil {
+			return Record{}, Emission{}, false, err
+		}
+		em, has, err := readEmission(view, id)
+		return rec, em, has, err
+	})
+	if err != nil {
+		txn.Discard()
+		return nil, err
+	}
+	return p, nil
+}
+
+func readRecord(txn *badger.Txn, id string) (Record, error) {
+	item, err := txn.Get(stateKey(id))
+	switch {
+	case errors.Is(err, badger.ErrKeyNotFound):
+		return Record{}, nil
+	case err != nil:
+		return Record{}, fmt.Errorf("reading store %q: %w", id, err)
+	}
+	var rec Record
+	if err := item.Value(func(v []byte) error { rec, err = decodeRecord(v); return err }); err != nil {
+		return Record{}, fmt.Errorf("reading store %q: %w", id, err)
+	}
+	return rec, nil
+}
+
+func readEmission(txn *badger.Txn, id string) (Emission, bool, error) {
+	item, err := txn.Get(emissionKey(id))
+	switch {
+	case errors.Is(err, badger.ErrKeyNotFound):
+		return Emission{}, false, nil
+	case err != nil:
+		return Emission{}, false, fmt.Errorf("reading emission of %q: %w", id, err)
+	}
+	var em Emission
+	if err := item.Value(func(v []byte) error { em, err = decodeEmission(id, v); return err }); err != nil {
+		return Emission{}, false, fmt.Errorf("reading emission of %q: %w", id, err)
+	}
+	return em, true, nil
+}
