@@ -25,7 +25,8 @@ type batch struct {
 	upMsg   []int               // update index → message index
 	dropped []bool              // update index → dead-lettered after scoring
 	rec     schemas.StoreFeatureUpdate
-	last    map[string]int // store id → index of its last update
+	preview *statestore.Preview // the merge of updates, committed by persist
+	last    map[string]int      // store id → index of its last update
 	changed map[string]bool
 	finals  []final
 	toScore []*statestore.State
@@ -47,6 +48,8 @@ type final struct {
 }
 
 func (b *batch) reset(msgs []kafka.Message) {
+	b.preview.Discard() // a batch abandoned before its persist
+	b.preview = nil
 	b.msgs = msgs
 	b.dead = b.dead[:0]
 	b.dlqErr = b.dlqErr[:0]
@@ -96,8 +99,14 @@ func (f *inflight) overlaps(b *batch) bool {
 // when the two share a store, so the merge always sees the state it follows. On error
 // nothing runs in the background and the caller releases.
 func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, b *batch, msgs []kafka.Message,
-	prev *inflight, release func()) (*inflight, error) {
+	prev *inflight, release func()) (_ *inflight, err error) {
 	start := time.Now()
+	defer func() {
+		if err != nil {
+			b.preview.Discard()
+			b.preview = nil
+		}
+	}()
 	b.reset(msgs)
 	c.m.consumed.Add(float64(len(msgs)))
 	c.m.batchSize.Observe(float64(len(msgs)))
@@ -223,16 +232,17 @@ func (c *Consumer) decodeOne(ctx context.Context, m *kafka.Message, u *statestor
 func (c *Consumer) mergeAndScore(ctx context.Context, l *lane, b *batch) error {
 	for {
 		live := b.liveUpdates()
-		var results []statestore.Result
+		b.preview.Discard() // the merge repeated without a dead-lettered update
+		b.preview = nil
 		err := c.retry(ctx, "preview", func(ctx context.Context) error {
 			var err error
-			results, err = c.store.Preview(ctx, live)
+			b.preview, err = c.store.Preview(ctx, live)
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("merging batch: %w", err)
 		}
-		if !c.collectFinals(l, b, results) {
+		if !c.collectFinals(l, b, b.preview.Results) {
 			return nil
 		}
 	}
@@ -450,12 +460,21 @@ func (c *Consumer) batchOffsets(b *batch) []statestore.Offset {
 	return offs
 }
 
-// persist writes the merged states and the batch's offsets, then the acknowledged emissions.
+// persist writes the merged states and the batch's offsets (committing the batch's preview,
+// or, if that fails, merging again and applying), then the acknowledged emissions.
 func (c *Consumer) persist(ctx context.Context, b *batch, offs []statestore.Offset) error {
-	err := c.retry(ctx, "apply", func(ctx context.Context) error {
-		_, err := c.store.ApplyBatch(ctx, b.updates, offs)
-		return err
-	})
+	err := c.store.Commit(ctx, b.preview, offs)
+	b.preview = nil
+	if err != nil && !permanent(err) {
+		// A conflict (a store changed since the preview; the lanes make it impossible) or a
+		// transient failure: merge again from the stored state, which converges.
+		c.m.retries.WithLabelValues("commit_preview").Inc()
+		c.log.Warn("committing the previewed batch failed; applying it again", "err", err)
+		err = c.retry(ctx, "apply", func(ctx context.Context) error {
+			_, err := c.store.ApplyBatch(ctx, b.updates, offs)
+			return err
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("persisting batch: %w", err)
 	}

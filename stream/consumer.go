@@ -21,7 +21,8 @@ import (
 // statestoretest fake implement it. The consumer never closes it: its owner does, after Run
 // has returned.
 type StateStore interface {
-	Preview(ctx context.Context, updates []statestore.Update) ([]statestore.Result, error)
+	Preview(ctx context.Context, updates []statestore.Update) (*statestore.Preview, error)
+	Commit(ctx context.Context, p *statestore.Preview, offsets []statestore.Offset) error
 	ApplyBatch(ctx context.Context, updates []statestore.Update, offsets []statestore.Offset) ([]statestore.Result, error)
 	RecordEmissions(ctx context.Context, ems []statestore.Emission) error
 	Offsets(ctx context.Context, topic string) (map[int32]int64, error)
@@ -287,7 +288,7 @@ func (c *Consumer) retry(ctx context.Context, op string, fn func(context.Context
 // permanent reports errors that retrying cannot fix. A timeout of one attempt (say a slow
 // broker) is not one of them: retry gives up only when its own context ends.
 func permanent(err error) bool {
-	return errors.Is(err, statestore.ErrClosed) || errors.Is(err, statestore.ErrCorrupt) ||
+	return errors.Is(err, statestore.ErrClosed) || errors.Is(err, statestore.ErrCorrupt) || errors.Is(err, statestore.ErrPreviewDone) ||
 		errors.Is(err, statestore.ErrInvalidUpdate) || errors.Is(err, statestore.ErrEncryptionKey) ||
 		errors.Is(err, ErrConfig)
 }

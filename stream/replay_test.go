@@ -102,16 +102,21 @@ func TestReplayConverges(t *testing.T) {
 	}
 }
 
-// TestTransientStoreFailuresAreRetried makes the state store fail a few times: the batch is
-// retried, nothing is dead-lettered and nothing is lost.
+// TestTransientStoreFailuresAreRetried makes the state store fail a few times: the first
+// commit of a previewed batch reports a conflict, so the batch is merged and applied again,
+// which fails transiently twice and is retried; nothing is dead-lettered and nothing is lost.
 func TestTransientStoreFailuresAreRetried(t *testing.T) {
 	const n = 30
 	e := newEnv(t)
 	store := statestoretest.New()
-	var failures atomic.Int32
-	failures.Store(3)
+	var conflicts, failures atomic.Int32
+	conflicts.Store(1)
+	failures.Store(2)
 	store.Fail = func(method string) error {
-		if method == "ApplyBatch" && failures.Add(-1) >= 0 {
+		switch {
+		case method == "Commit" && conflicts.Add(-1) >= 0:
+			return statestore.ErrConflict
+		case method == "ApplyBatch" && failures.Add(-1) >= 0:
 			return errors.New("disk briefly unavailable")
 		}
 		return nil
@@ -121,8 +126,11 @@ func TestTransientStoreFailuresAreRetried(t *testing.T) {
 	e.produce(e.cfg.Topics.Input, snapshots(t, g, 0, n)...)
 	e.follow(e.cfg.Topics.State).until(20*time.Second, "every state", keys(n))
 	waitFor(t, 5*time.Second, "every update applied", func() bool { return store.Applied() == n })
-	if got := metric(t, r, "storeseg_stream_retries_total", "op=apply"); got != 3 {
-		t.Errorf("apply retries = %v; want 3", got)
+	if got := metric(t, r, "storeseg_stream_retries_total", "op=commit_preview"); got != 1 {
+		t.Errorf("commit_preview retries = %v; want 1", got)
+	}
+	if got := metric(t, r, "storeseg_stream_retries_total", "op=apply"); got != 2 {
+		t.Errorf("apply retries = %v; want 2", got)
 	}
 	if got := metric(t, r, "storeseg_stream_events_dead_lettered_total", ""); got != 0 {
 		t.Errorf("dead letters = %v; want 0", got)

@@ -117,6 +117,8 @@ func BenchmarkBatch(b *testing.B) {
 				if len(l.bufs[0].finals) != size {
 					b.Fatalf("%d stores changed; want %d", len(l.bufs[0].finals), size)
 				}
+				l.bufs[0].preview.Discard()
+				l.bufs[0].preview = nil
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/message")
 		})
