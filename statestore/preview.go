@@ -19,7 +19,7 @@ type Preview struct {
 	// Results holds one Result per update, in order, as ApplyBatch returns them.
 	Results []Result
 
-	stores []touched       // the batch's stores in first-touch order
+	stores []touched        // the batch's stores in first-touch order
 	index  map[string]int32 // store id → index into stores
 	store  *Store           // the Badger store that made it; nil for statestoretest
 	txn    *badger.Txn      // reads of the state keys, checked for conflicts at commit
