@@ -3,6 +3,8 @@ package hdbscan
 import (
 	"math"
 	"sync/atomic"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
 )
 
 // keyEdge is a spanning-tree edge between rows a and b of a tree, weighted by its key.
@@ -66,7 +68,7 @@ func newBoruvka(t *kdTree, coreKey []float64, alpha float64, cls *classes, kt *k
 		b.uf[p] = int32(p)
 		b.bestQ[p] = -1
 	}
-	parallelFor(workers, m, 4096, func(_, lo, hi int) {
+	parallel.For(workers, m, 4096, func(_, lo, hi int) {
 		for p := lo; p < hi; p++ {
 			c := t.idx[p]
 			rep := int(cls.rep(int(c)))
@@ -137,7 +139,7 @@ func (b *boruvka) run(workers int, exact []bool) []keyEdge {
 	const grain = 1024
 	for len(edges) < m-1 {
 		b.prepareRound()
-		parallelFor(workers, m, grain, func(_, lo, hi int) {
+		parallel.For(workers, m, grain, func(_, lo, hi int) {
 			for p := lo; p < hi; p++ {
 				b.seedBound(int32(p))
 			}
@@ -390,7 +392,7 @@ func (b *boruvka) searchRound(workers int) {
 		b.dualRound(workers, act)
 		return
 	}
-	parallelFor(workers, len(act), 256, func(_, lo, hi int) {
+	parallel.For(workers, len(act), 256, func(_, lo, hi int) {
 		var stack []nodeDist
 		for _, p := range act[lo:hi] {
 			if b.lb[p] <= b.compBound(b.comp[p]) {
@@ -427,7 +429,7 @@ func (b *boruvka) dualRound(workers int, act []int32) {
 			mixed = append(mixed, q)
 		}
 	}
-	parallelFor(workers, len(mixed), 1, func(_, lo, hi int) {
+	parallel.For(workers, len(mixed), 1, func(_, lo, hi int) {
 		for _, q := range mixed[lo:hi] {
 			b.initQueryBounds(rs, int(q))
 			b.traverse(rs, int(q), 0)

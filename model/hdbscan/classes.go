@@ -3,6 +3,8 @@ package hdbscan
 import (
 	"math"
 	"slices"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
 )
 
 // classes groups rows with identical coordinates (duplicates). Class c holds the rows
@@ -39,7 +41,7 @@ func findClasses(data []float64, n, d int, kt *knnTable, workers int) *classes {
 		return k
 	}
 	hash := make([]uint64, n)
-	parallelFor(workers, n, 4096, func(_, lo, hi int) {
+	parallel.For(workers, n, 4096, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			h := uint64(14695981039346656037)
 			for _, v := range data[i*d : (i+1)*d] {

@@ -2,6 +2,8 @@ package hdbscan
 
 import (
 	"math"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
 )
 
 // knnTable holds, for every row, its k nearest rows (the row itself included) with their
@@ -22,7 +24,7 @@ func (kt *knnTable) rows(row int) []int32    { return kt.nb[row*kt.k : (row+1)*k
 // points cost nothing extra.
 func allKNN(t *kdTree, k, workers int) *knnTable {
 	kt := &knnTable{k: k, rd: make([]float64, t.n*k), nb: make([]int32, t.n*k)}
-	parallelFor(workers, t.n, 2048, func(_, lo, hi int) {
+	parallel.For(workers, t.n, 2048, func(_, lo, hi int) {
 		s := knnSearch{t: t, off: make([]float64, t.d)}
 		for p := lo; p < hi; p++ {
 			row := t.idx[p]

@@ -3,6 +3,8 @@ package hdbscan
 import (
 	"math"
 	"slices"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
 )
 
 // This file reproduces, from an exact spanning tree found by Borůvka, the spanning tree that
@@ -88,7 +90,7 @@ func buildTightGraph(cls *classes, t *kdTree, kt *knnTable, coreW []float64, mst
 	}
 	const grain = 512
 	chunks := make([][]int32, (m+grain-1)/grain)
-	parallelFor(workers, m, grain, func(_, lo, hi int) {
+	parallel.For(workers, m, grain, func(_, lo, hi int) {
 		var out, found []int32
 		var stack []nodeDist
 		for k := lo; k < hi; k++ {

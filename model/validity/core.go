@@ -1,6 +1,10 @@
 package validity
 
-import "math"
+import (
+	"math"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
+)
 
 // coreDistances returns the all-points core distance (Moulavi et al. 2014, Definition 1) of
 // every point of one packed cluster of m ≥ 2 points, in the packed units:
@@ -18,7 +22,7 @@ func coreDistances(pts []float64, d, workers int) []float64 {
 	sums := symPairSums(pts, d, []int{0, m}, inversePowerKernel(d), workers)
 	acore := make([]float64, m)
 	bufs := make([][]float64, workers)
-	parallelFor(workers, m, grainFor(m, workers, 64), func(w, lo, hi int) {
+	parallel.For(workers, m, parallel.Grain(m, workers, 64), func(w, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if s := sums[i]; s > minSafeSum && s <= math.MaxFloat64 {
 				acore[i] = math.Pow(s/float64(m-1), -1/float64(d))

@@ -1,6 +1,10 @@
 package validity
 
-import "math"
+import (
+	"math"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
+)
 
 // pairKernel writes f(x, q_j) for every packed point q_j of block into out[j]; f must be
 // symmetric, f(x, q) == f(q, x) bit for bit.
@@ -27,7 +31,7 @@ func symPairSums(pts []float64, d int, start []int, f pairKernel, workers int) [
 	}
 	tiles := (n + s.tile - 1) / s.tile
 	s.scratch = make([][]float64, workers)
-	parallelFor(workers, tiles, 1, func(w, lo, hi int) {
+	parallel.For(workers, tiles, 1, func(w, lo, hi int) {
 		for t := lo; t < hi; t++ {
 			s.pair(w, t, t)
 		}
@@ -45,7 +49,7 @@ func symPairSums(pts []float64, d int, start []int, f pairKernel, workers int) [
 				pairs = append(pairs, [2]int{min(a, b), max(a, b)})
 			}
 		}
-		parallelFor(workers, len(pairs), 1, func(w, lo, hi int) {
+		parallel.For(workers, len(pairs), 1, func(w, lo, hi int) {
 			for _, p := range pairs[lo:hi] {
 				s.pair(w, p[0], p[1])
 			}

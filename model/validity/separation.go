@@ -3,6 +3,8 @@ package validity
 import (
 	"math"
 	"sync/atomic"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
 )
 
 // kdLeafSize is the largest number of points in a k-d tree leaf.
@@ -35,7 +37,7 @@ func separations(p *packed, acores [][]float64, trees []clusterTree, workers int
 	}
 	d := p.d
 	n := len(t.lab)
-	parallelFor(workers, n, grainFor(n, workers, 64), func(_, lo, hi int) {
+	parallel.For(workers, n, parallel.Grain(n, workers, 64), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ca, aa := t.lab[i], t.acore[i]
 			b := math.Float64frombits(best[ca].Load())

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
 )
 
 // Silhouette returns the mean silhouette coefficient of the scored points, exactly as
@@ -148,7 +150,7 @@ func rowWise(out, pts []float64, d int, start, rowOf, own []int, workers int) {
 	k := len(start) - 1
 	n := start[k]
 	bufs := make([][]float64, workers)
-	parallelFor(workers, n, silRowBlock, func(w, lo, hi int) {
+	parallel.For(workers, n, silRowBlock, func(w, lo, hi int) {
 		if bufs[w] == nil {
 			bufs[w] = make([]float64, silRowBlock*k+silColBlock)
 		}

@@ -1,6 +1,10 @@
 package validity
 
-import "math"
+import (
+	"math"
+
+	"github.com/storeseg/storeseg/model/internal/parallel"
+)
 
 // isclose tolerances of numpy.isclose, which hdbscan uses to re-derive MST parents.
 const (
@@ -32,7 +36,7 @@ func primTrees(p *packed, acores [][]float64, workers int) []primTree {
 			small = append(small, c)
 		}
 	}
-	parallelFor(workers, len(small), 1, func(_, lo, hi int) {
+	parallel.For(workers, len(small), 1, func(_, lo, hi int) {
 		for _, c := range small[lo:hi] {
 			trees[c].order, trees[c].weight = primOrder(p.groups[c].pts, acores[c], p.d, 1)
 		}
@@ -91,7 +95,7 @@ func parents(pts, acore []float64, d int, order []int32, weight []float64, unsca
 		pos[v] = int32(k)
 	}
 	parent := make([]int32, m)
-	parallelFor(workers, m-2, grainFor(m, workers, 32), func(_, lo, hi int) {
+	parallel.For(workers, m-2, parallel.Grain(m, workers, 32), func(_, lo, hi int) {
 		for k := lo + 2; k < hi+2; k++ {
 			parent[k] = firstClose(pts, acore, d, pos, order[k], int32(k), weight[k]*unscale, unscale)
 		}
