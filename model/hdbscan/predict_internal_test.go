@@ -17,11 +17,17 @@ import (
 // nearestRef is the prediction neighbour search as first written (and as hdbscan's
 // _find_neighbor_and_lambda reads): the k nearest rows fully sorted by (distance, row) with
 // kdTree.knnQuery, then a scan in that order keeping the first smallest mutual reachability.
-// Predictor.nearest must agree with it bit for bit.
-func (p *Predictor) nearestRef(x []float64) (row int32, lambda, minRd float64) {
+// Predictor.nearest must agree with it bit for bit. far reports that no row among the
+// MinSamples+1 nearest has a core distance within the point's (nearest's slow path).
+func (p *Predictor) nearestRef(x []float64) (row int32, lambda, minRd float64, far bool) {
 	nb := make([]neighbor, min(2*p.minSamples, p.tree.n))
 	p.tree.knnQuery(x, nb, make([]float64, p.tree.d))
-	corePt := math.Sqrt(nb[min(p.minSamples, len(nb)-1)].rd)
+	m := min(p.minSamples, len(nb)-1)
+	corePt := math.Sqrt(nb[m].rd)
+	far = true
+	for _, q := range nb[:m+1] {
+		far = far && p.core[q.row] > corePt
+	}
 	best := math.Inf(1)
 	for _, q := range nb {
 		mr := max(p.core[q.row], corePt, math.Sqrt(q.rd))
@@ -33,7 +39,7 @@ func (p *Predictor) nearestRef(x []float64) (row int32, lambda, minRd float64) {
 	if best > 0 {
 		lambda = 1 / best
 	}
-	return row, lambda, nb[0].rd
+	return row, lambda, nb[0].rd, far
 }
 
 // predictCase is a fitted model and the points to predict with it.
@@ -162,9 +168,16 @@ func sameFloat(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
 }
 
-// TestNearestMatchesReference checks the heap-based neighbour search against the fully
-// sorted one, bit for bit.
+// TestNearestMatchesReference checks the prediction neighbour search against the fully
+// sorted one, bit for bit, on points that take both of its paths.
 func TestNearestMatchesReference(t *testing.T) {
+	var paths [2]int
+	defer func() {
+		t.Logf("points taking the short path: %d, the full search: %d", paths[0], paths[1])
+		if !t.Failed() && (paths[0] == 0 || paths[1] == 0) {
+			t.Errorf("points taking the short path %d, the full search %d; want both", paths[0], paths[1])
+		}
+	}()
 	for _, c := range predictCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			if !c.p.hasTree {
@@ -174,7 +187,12 @@ func TestNearestMatchesReference(t *testing.T) {
 			defer c.p.scratch.Put(s)
 			for _, pt := range c.points {
 				row, lambda, minRd := c.p.nearest(pt, s)
-				wr, wl, wm := c.p.nearestRef(pt)
+				wr, wl, wm, far := c.p.nearestRef(pt)
+				if far {
+					paths[1]++
+				} else {
+					paths[0]++
+				}
 				if row != wr || !sameFloat(lambda, wl) || !sameFloat(minRd, wm) {
 					t.Fatalf("nearest(%v) = %d, %v, %v; want %d, %v, %v", pt, row, lambda, minRd, wr, wl, wm)
 				}
