@@ -342,7 +342,7 @@ type knnQuery struct {
 // that distance may hold a smaller row, so it is searched).
 func (p *Predictor) knn(x []float64, s *predScratch, k int) []neighbor {
 	q := &s.q
-	*q = knnQuery{t: p.tree, x: x, buf: s.nb[:0:2*k], k: k, bound: neighbor{math.Inf(1), math.MaxInt32}, off: s.off}
+	*q = knnQuery{t: p.tree, x: x, buf: s.nb[: 0 : 2*k], k: k, bound: neighbor{math.Inf(1), math.MaxInt32}, off: s.off}
 	clear(q.off)
 	q.visit(0)
 	if len(q.buf) > k {
