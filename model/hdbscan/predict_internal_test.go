@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -55,6 +56,20 @@ type predictCase struct {
 // moved a little, and uniform points around the data.
 func predictCases(t *testing.T) []predictCase {
 	t.Helper()
+	casesOnce.Do(func() { cachedCases = buildPredictCases(t) })
+	if cachedCases == nil {
+		t.Fatal("building the prediction cases failed in an earlier test")
+	}
+	return cachedCases
+}
+
+var (
+	casesOnce   sync.Once
+	cachedCases []predictCase
+)
+
+func buildPredictCases(t *testing.T) []predictCase {
+	t.Helper()
 	paths, err := filepath.Glob("testdata/case_*.npz")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no fixtures: %v", err)
@@ -65,10 +80,7 @@ func predictCases(t *testing.T) []predictCase {
 		x, cfg, test := loadCase(t, path)
 		cases = append(cases, fitCase(t, filepath.Base(path), x, cfg, append(test, jitter(rng, x, 300)...)))
 	}
-	n, d := 3000, 4
-	if testing.Short() {
-		n = 1000
-	}
+	n, d := 1500, 4
 	x := mat.NewDense(n, d, nil)
 	for i := range n {
 		c := float64(i % 5)
@@ -76,7 +88,7 @@ func predictCases(t *testing.T) []predictCase {
 			x.Set(i, j, 3*c*float64(j%2)+rng.NormFloat64()*(0.3+0.2*c))
 		}
 	}
-	cases = append(cases, fitCase(t, "blobs_min_samples_25", x, Config{MinClusterSize: 40, MinSamples: 25}, jitter(rng, x, 2000)))
+	cases = append(cases, fitCase(t, "blobs_min_samples_25", x, Config{MinClusterSize: 40, MinSamples: 25}, jitter(rng, x, 600)))
 	return cases
 }
 
