@@ -25,6 +25,7 @@ type batch struct {
 	upMsg   []int               // update index → message index
 	dropped []bool              // update index → dead-lettered after scoring
 	rec     schemas.StoreFeatureUpdate
+	state   schemas.StoreState // scratch changelog record, encoded at once
 	preview *statestore.Preview // the merge of updates, committed by persist
 	last    map[string]int      // store id → index of its last update
 	changed map[string]bool
@@ -356,7 +357,7 @@ func (c *Consumer) encodeOutputs(b *batch) error {
 			}
 			continue
 		}
-		if err := b.out.addRecord(&b.out.state, id, toStoreState(&f.res.State), c.stateID); err != nil {
+		if err := b.out.addRecord(&b.out.state, id, toStoreState(&b.state, &f.res.State), c.stateID); err != nil {
 			return fmt.Errorf("encoding state of store %q: %w", id, err)
 		}
 		if !f.scored {
@@ -412,10 +413,10 @@ func clampUnit(v float64) (float64, bool) {
 // score outside [0, 1] (a model defect; hdbscan's own approximate_predict_scores caps λ at the
 // cluster's maximum, which amounts to the same clamp) is clamped and counted by the caller
 // through clamped.
-func assignmentRecord(id string, a *model.Assignment, version string, eventTime, now int64, hasPrev bool, prev statestore.Emission) (sa *schemas.SegmentAssignment, clamped bool) {
+func assignmentRecord(sa *schemas.SegmentAssignment, id string, a *model.Assignment, version string, eventTime, now int64, hasPrev bool, prev statestore.Emission) (clamped bool) {
 	conf, c1 := clampUnit(a.Confidence)
 	outlier, c2 := clampUnit(a.OutlierScore)
-	sa = &schemas.SegmentAssignment{
+	*sa = schemas.SegmentAssignment{
 		StoreID: id, SegmentID: int32(a.SegmentID), SegmentName: a.SegmentName, Confidence: conf,
 		Source: schemas.AssignmentSource(a.Source), Novelty: a.Novelty, OutlierScore: outlier,
 		Cluster: int32(a.Cluster), ModelVersion: version, FeatureEventTime: eventTime, AssignedAt: now,
@@ -423,13 +424,14 @@ func assignmentRecord(id string, a *model.Assignment, version string, eventTime,
 	if hasPrev && prev.SegmentID >= 0 {
 		sa.PreviousSegmentID, sa.HasPreviousSegment = prev.SegmentID, true
 	}
-	return sa, c1 || c2
+	return c1 || c2
 }
 
 // encodeAssignment queues a store's assignment; a model output its schema refuses is counted
 // and not queued. It reports whether the assignment was queued.
 func (c *Consumer) encodeAssignment(o *outputs, id string, a *model.Assignment, version string, eventTime, now int64, hasPrev bool, prev statestore.Emission) bool {
-	sa, clamped := assignmentRecord(id, a, version, eventTime, now, hasPrev, prev)
+	sa := &o.assignment
+	clamped := assignmentRecord(sa, id, a, version, eventTime, now, hasPrev, prev)
 	if clamped {
 		c.m.clamped.Inc()
 		c.log.Debug("model output outside [0, 1] clamped", "store", id, "confidence", a.Confidence, "outlier_score", a.OutlierScore)

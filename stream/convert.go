@@ -78,18 +78,17 @@ func toUpdate(dst *statestore.Update, u *schemas.StoreFeatureUpdate) {
 	}
 }
 
-// toStoreState converts a merged state into its changelog record.
-func toStoreState(s *statestore.State) *schemas.StoreState {
-	out := &schemas.StoreState{
+// toStoreState converts a merged state into its changelog record, reusing out's slices.
+func toStoreState(out *schemas.StoreState, s *statestore.State) *schemas.StoreState {
+	*out = schemas.StoreState{
 		StoreID: s.StoreID, UpdatedAt: s.UpdatedAt, Source: s.Source, Sequence: s.Sequence, HasSequence: s.HasSequence,
-		Numeric:     make([]schemas.NumericState, len(s.Num)),
-		Categorical: make([]schemas.CategoricalState, len(s.Cat)),
+		Numeric: out.Numeric[:0], Categorical: out.Categorical[:0],
 	}
-	for i, f := range s.Num {
-		out.Numeric[i] = schemas.NumericState{Name: f.Name, Value: f.Value, Null: f.Missing, EventTime: f.EventTime}
+	for _, f := range s.Num {
+		out.Numeric = append(out.Numeric, schemas.NumericState{Name: f.Name, Value: f.Value, Null: f.Missing, EventTime: f.EventTime})
 	}
-	for i, f := range s.Cat {
-		out.Categorical[i] = schemas.CategoricalState{Name: f.Name, Value: f.Value, Null: f.Missing, EventTime: f.EventTime}
+	for _, f := range s.Cat {
+		out.Categorical = append(out.Categorical, schemas.CategoricalState{Name: f.Name, Value: f.Value, Null: f.Missing, EventTime: f.EventTime})
 	}
 	return out
 }

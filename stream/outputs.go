@@ -29,6 +29,7 @@ type outputs struct {
 	segs          queue
 	ems           []statestore.Emission
 	segTombstones int
+	assignment    schemas.SegmentAssignment // scratch record, encoded at once
 }
 
 func (o *outputs) reset() {
