@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // Store is the Badger-backed state store. Its methods are safe for concurrent use; two
@@ -53,7 +54,8 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		WithBlockCacheSize(cfg.BlockCacheSize).
 		WithIndexCacheSize(cfg.IndexCacheSize).
 		WithValueLogFileSize(cfg.ValueLogFileSize).
-		WithSyncWrites(cfg.SyncWrites)
+		WithSyncWrites(cfg.SyncWrites).
+		WithCompression(badgerCompression[cfg.Compression])
 	if cfg.InMemory {
 		opts = opts.WithDir("").WithValueDir("")
 	}
@@ -73,6 +75,10 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		go s.gcLoop(cfg.ValueLogGCInterval)
 	}
 	return s, nil
+}
+
+var badgerCompression = map[Compression]options.CompressionType{
+	CompressionNone: options.None, CompressionSnappy: options.Snappy, CompressionZSTD: options.ZSTD,
 }
 
 // checkKey verifies the encryption key against an existing database's key registry before

@@ -449,6 +449,8 @@ func TestConfigValidate(t *testing.T) {
 		{"negative cache", func(c *statestore.Config) { c.BlockCacheSize = -1 }, false},
 		{"tiny vlog", func(c *statestore.Config) { c.ValueLogFileSize = 1024 }, false},
 		{"negative TTL", func(c *statestore.Config) { c.TombstoneTTL = -time.Second }, false},
+		{"snappy", func(c *statestore.Config) { c.Compression = statestore.CompressionSnappy }, true},
+		{"unknown compression", func(c *statestore.Config) { c.Compression = 7 }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -461,6 +463,42 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := mem.Validate(); err != nil {
 		t.Errorf("in-memory Validate() = %v", err)
+	}
+}
+
+func TestParseCompression(t *testing.T) {
+	for _, c := range []statestore.Compression{statestore.CompressionNone, statestore.CompressionSnappy, statestore.CompressionZSTD} {
+		got, err := statestore.ParseCompression(c.String())
+		if err != nil || got != c {
+			t.Errorf("ParseCompression(%q) = %v, %v; want %v", c.String(), got, err, c)
+		}
+	}
+	if _, err := statestore.ParseCompression("lzma"); err == nil {
+		t.Error("ParseCompression(lzma) succeeded")
+	}
+}
+
+// TestCompressedStoreReopens writes with each compression and reads back after a reopen.
+func TestCompressedStoreReopens(t *testing.T) {
+	for _, c := range []statestore.Compression{statestore.CompressionNone, statestore.CompressionSnappy, statestore.CompressionZSTD} {
+		t.Run(c.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := statestore.DefaultConfig(dir)
+			cfg.Compression = c
+			st, err := statestore.Open(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fill(t, st, 300)
+			closeStore(t, st)
+			if st, err = statestore.Open(cfg, nil); err != nil {
+				t.Fatal(err)
+			}
+			defer closeStore(t, st)
+			if got, err := st.Get(context.Background(), "store-0000299"); err != nil || got.Num[1].Value != 299 {
+				t.Errorf("Get after reopen = %+v, %v", got, err)
+			}
+		})
 	}
 }
 

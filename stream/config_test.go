@@ -29,6 +29,7 @@ import (
 	"github.com/storeseg/storeseg/model"
 	"github.com/storeseg/storeseg/schemas"
 	"github.com/storeseg/storeseg/statestore"
+	"github.com/storeseg/storeseg/statestore/statestoretest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -48,6 +49,7 @@ func TestConfigValidate(t *testing.T) {
 		{"zero batch wait", func(c *Config) { c.BatchMaxWait = 0 }},
 		{"retry max below min", func(c *Config) { c.RetryMax = c.RetryMin / 2 }},
 		{"unknown emit policy", func(c *Config) { c.Emit = 7 }},
+		{"unknown compression", func(c *Config) { c.Compression = 9 }},
 		{"model name with slash", func(c *Config) { c.ModelName = "a/b" }},
 		{"small model messages", func(c *Config) { c.Setup.ModelMaxMessageBytes = 1000 }},
 		{"unknown sasl mechanism", func(c *Config) { c.Kafka.SASL = SASLConfig{Mechanism: "GSSAPI", Username: "u"} }},
@@ -62,6 +64,21 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("Validate() = %v; want an error matching ErrConfig", err)
 			}
 		})
+	}
+}
+
+func TestParseCompression(t *testing.T) {
+	for _, c := range []Compression{CompressionNone, CompressionLZ4, CompressionSnappy, CompressionZstd, CompressionGzip} {
+		got, err := ParseCompression(c.String())
+		if err != nil || got != c {
+			t.Errorf("ParseCompression(%q) = %v, %v; want %v", c.String(), got, err, c)
+		}
+	}
+	if _, err := ParseCompression("brotli"); !errors.Is(err, ErrConfig) {
+		t.Errorf("ParseCompression(brotli) error = %v; want ErrConfig", err)
+	}
+	if got := Compression(42).String(); got != "Compression(42)" {
+		t.Errorf("Compression(42).String() = %q", got)
 	}
 }
 
@@ -207,7 +224,7 @@ func TestMurmur2MatchesJava(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	bal := newClientsForTest(t).writer("x", time.Second).Balancer
+	bal := newClientsForTest(t).writer("x", time.Second, 0).Balancer
 	sc := bufio.NewScanner(f)
 	n := 0
 	for sc.Scan() {
@@ -347,5 +364,27 @@ func TestRetry(t *testing.T) {
 	cancel()
 	if err := c.retry(ctx, "op", func(context.Context) error { return errors.New("broker away") }); !errors.Is(err, context.Canceled) {
 		t.Errorf("retry with a cancelled context = %v; want context.Canceled", err)
+	}
+}
+
+// TestWritersUseCompression checks the output writers get Config.Compression and the
+// publisher keeps LZ4.
+func TestWritersUseCompression(t *testing.T) {
+	for _, comp := range []Compression{CompressionNone, CompressionZstd} {
+		cfg := DefaultConfig("localhost:9092")
+		cfg.Compression = comp
+		c, err := New(cfg, statestoretest.New(), nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := c.newWriters()
+		for _, wr := range []*kafka.Writer{w.dlq, w.state, w.segs} {
+			if wr.Compression != comp.codec() {
+				t.Errorf("%s: writer to %s compresses with %v; want %v", comp, wr.Topic, wr.Compression, comp.codec())
+			}
+		}
+		if err := w.close(time.Second); err != nil {
+			t.Error(err)
+		}
 	}
 }

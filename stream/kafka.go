@@ -207,8 +207,9 @@ func closeWriter(d time.Duration, what string, w *kafka.Writer) error {
 }
 
 // writer returns a synchronous keyed writer to topic: murmur2 partitioning (the Java
-// client's), acknowledgement by all in-sync replicas, small batch timeout, own Transport.
-func (c *clients) writer(topic string, writeTimeout time.Duration) *kafka.Writer {
+// client's), acknowledgement by all in-sync replicas, small batch timeout, own Transport,
+// batches compressed with codec (0: none).
+func (c *clients) writer(topic string, writeTimeout time.Duration, codec kafka.Compression) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:         kafka.TCP(c.cfg.Brokers...),
 		Topic:        topic,
@@ -220,20 +221,20 @@ func (c *clients) writer(topic string, writeTimeout time.Duration) *kafka.Writer
 		WriteTimeout: writeTimeout,
 		ReadTimeout:  writeTimeout,
 		MaxAttempts:  3,
-		Compression:  kafka.Lz4,
+		Compression:  codec,
 		Transport:    c.transport(),
 	}
 }
 
 // NewWriter returns a synchronous keyed writer to topic set up like the consumer's own
 // (murmur2 partitioning as Java clients, acks from all in-sync replicas, small batch
-// timeout, its own Transport). Close it with CloseWriter.
+// timeout, its own Transport), compressing with LZ4. Close it with CloseWriter.
 func NewWriter(cfg KafkaConfig, topic string) (*kafka.Writer, error) {
 	kc, err := newClients(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return kc.writer(topic, 30*time.Second), nil
+	return kc.writer(topic, 30*time.Second, kafka.Lz4), nil
 }
 
 // CloseWriter flushes and closes w, giving up after d, then closes its Transport's

@@ -60,6 +60,8 @@ type options struct {
 	noCreateTopics       bool
 	modelMaxMessageBytes int
 	pprof                bool
+	stateCompression     string
+	outputCompression    string
 }
 
 func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*options, error) {
@@ -76,6 +78,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	fs.BoolVar(&o.stateInMemory, "state-in-memory", false, "keep the state in memory only (dev; lost at exit)")
 	fs.StringVar(&o.encryptionKeyFile, "encryption-key-file", "", "file holding a 16, 24 or 32 byte AES key to encrypt the state store at rest")
 	fs.BoolVar(&o.syncWrites, "sync-writes", true, "fsync every state store batch before committing Kafka offsets")
+	fs.StringVar(&o.stateCompression, "state-compression", statestore.DefaultConfig("").Compression.String(), "block compression of the state store's tables: none, snappy or zstd")
+	fs.StringVar(&o.outputCompression, "output-compression", d.Compression.String(), "compression of the produced outputs: none, lz4, snappy, zstd or gzip")
 	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "address of the HTTP API (/metrics, /healthz, /readyz, /v1/...)")
 	fs.StringVar(&o.configFile, "config", "", "segmentation config YAML whose numeric bounds validate input (default: the embedded default)")
 	fs.StringVar(&o.group, "group", d.GroupID, "consumer group of the input topic")
@@ -152,6 +156,9 @@ func (o *options) streamConfig(brokers []string) (stream.Config, error) {
 		return c, err
 	}
 	c.Emit = emit
+	if c.Compression, err = stream.ParseCompression(o.outputCompression); err != nil {
+		return c, err
+	}
 	c.Setup.Create, c.Setup.Partitions, c.Setup.ModelMaxMessageBytes = !o.noCreateTopics, o.partitions, o.modelMaxMessageBytes
 	c.BatchSize, c.BatchMaxWait, c.MaxMessageBytes, c.DriftWindow = o.batchSize, o.batchWait, o.maxMessageBytes, o.driftWindow
 	c.ShutdownTimeout = o.shutdownTimeout
@@ -178,6 +185,11 @@ func (o *options) stateConfig() (statestore.Config, error) {
 	c := statestore.DefaultConfig(dir)
 	c.InMemory = o.stateInMemory
 	c.SyncWrites = o.syncWrites
+	comp, err := statestore.ParseCompression(o.stateCompression)
+	if err != nil {
+		return c, err
+	}
+	c.Compression = comp
 	if o.encryptionKeyFile != "" {
 		key, err := os.ReadFile(o.encryptionKeyFile)
 		if err != nil {

@@ -22,6 +22,8 @@ import (
 	"github.com/storeseg/storeseg/model/forest"
 	"github.com/storeseg/storeseg/model/frame"
 	"github.com/storeseg/storeseg/model/hdbscan"
+	"github.com/storeseg/storeseg/statestore"
+	"github.com/storeseg/storeseg/stream"
 	"github.com/storeseg/storeseg/stream/loadgen"
 )
 
@@ -234,5 +236,38 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	o, _ = parseFlags([]string{"--emit", "sometimes"}, func(string) string { return "" }, io.Discard)
 	if _, err := o.streamConfig([]string{"k:9092"}); err == nil {
 		t.Error("emit sometimes: no error")
+	}
+}
+
+func TestCompressionFlags(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	o, err := parseFlags([]string{"--state-dir", t.TempDir()}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := o.streamConfig([]string{"k:9092"})
+	if err != nil || cfg.Compression != stream.CompressionNone {
+		t.Errorf("default output compression = %v, %v; want none", cfg.Compression, err)
+	}
+	scfg, err := o.stateConfig()
+	if err != nil || scfg.Compression != statestore.CompressionNone {
+		t.Errorf("default state compression = %v, %v; want none", scfg.Compression, err)
+	}
+	o, err = parseFlags([]string{"--output-compression", "lz4", "--state-compression", "snappy"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = o.streamConfig([]string{"k:9092"}); err != nil || cfg.Compression != stream.CompressionLZ4 {
+		t.Errorf("--output-compression lz4 = %v, %v", cfg.Compression, err)
+	}
+	if scfg, err = o.stateConfig(); err != nil || scfg.Compression != statestore.CompressionSnappy {
+		t.Errorf("--state-compression snappy = %v, %v", scfg.Compression, err)
+	}
+	o, _ = parseFlags([]string{"--output-compression", "brotli", "--state-compression", "lzma"}, noEnv, io.Discard)
+	if _, err := o.streamConfig([]string{"k:9092"}); err == nil {
+		t.Error("--output-compression brotli: no error")
+	}
+	if _, err := o.stateConfig(); err == nil {
+		t.Error("--state-compression lzma: no error")
 	}
 }
