@@ -25,7 +25,7 @@ type batch struct {
 	upMsg   []int               // update index → message index
 	dropped []bool              // update index → dead-lettered after scoring
 	rec     schemas.StoreFeatureUpdate
-	state   schemas.StoreState // scratch changelog record, encoded at once
+	state   schemas.StoreState  // scratch changelog record, encoded at once
 	preview *statestore.Preview // the merge of updates, committed by persist
 	last    map[string]int      // store id → index of its last update
 	changed map[string]bool
