@@ -58,8 +58,9 @@ func (s *Store) Preview(ctx context.Context, updates []Update) (*Preview, error)
 	return s.preview(s.db.NewTransaction(true), updates)
 }
 
-// Commit writes a Preview's changed states and advances the applied offsets in one Badger
-// transaction (split like ApplyBatch's when too large), without reading the states again.
+// Commit writes a Preview's changed states, advances the applied offsets and records the
+// Preview's emissions (Preview.AddEmissions) in one Badger transaction (split like
+// ApplyBatch's when too large), without reading the states again.
 // It fails with ErrConflict, writing nothing, when another transaction wrote one of the
 // batch's states after the Preview read it; with ErrPreviewDone for a Preview already
 // committed or discarded or made by another store; and with an error matching
@@ -151,6 +152,11 @@ func (s *Store) commit(ctx context.Context, p *Preview, offsets []Offset) error 
 	}
 	if err := s.advance(&txn, offsets); err != nil {
 		return err
+	}
+	for i := range p.ems {
+		if err := s.set(&txn, s.emissionEntry(&p.ems[i])); err != nil {
+			return err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err

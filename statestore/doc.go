@@ -22,9 +22,10 @@
 // once, outputs never lost) works with either order:
 //
 //   - Outputs first: [Store.Preview] the batch (the same merge, nothing written) → produce
-//     the outputs and wait for their acks → [Store.Commit] the Preview with the offsets (it
-//     writes the merged states without reading the stores again, and fails with
-//     [ErrConflict] if another batch changed one of them in between) → commit Kafka offsets.
+//     the outputs and wait for their acks → [Store.Commit] the Preview with the offsets and
+//     the acknowledged emissions ([Preview.AddEmissions]) in one transaction (it writes the
+//     merged states without reading the stores again, and fails with [ErrConflict] if
+//     another batch changed one of them in between) → commit Kafka offsets.
 //     Whatever was persisted was acknowledged, so updates below the applied offsets
 //     ([Store.Offsets]) need not be emitted again.
 //   - State first: ApplyBatch → produce and wait for acks → [Store.RecordEmissions] with

@@ -23,6 +23,7 @@ type Preview struct {
 	index  map[string]int32 // store id → index into stores
 	store  *Store           // the Badger store that made it; nil for statestoretest
 	txn    *badger.Txn      // reads of the state keys, checked for conflicts at commit
+	ems    []Emission       // recorded by Commit with the states
 	done   bool
 }
 
@@ -90,6 +91,23 @@ func (p *Preview) Changed(fn func(storeID string, loaded, merged Record, changed
 	}
 	return nil
 }
+
+// AddEmissions has Commit record ems (as RecordEmissions does) in the same transaction as
+// the states and offsets, saving a transaction (and its fsync) per batch: for outputs that
+// are acknowledged before the batch is committed. Each must be valid (ValidateEmission);
+// nothing is added otherwise. ems is copied.
+func (p *Preview) AddEmissions(ems []Emission) error {
+	for _, e := range ems {
+		if err := ValidateEmission(e); err != nil {
+			return err
+		}
+	}
+	p.ems = append(p.ems, ems...)
+	return nil
+}
+
+// Emissions returns the emissions AddEmissions added, for statestoretest's Commit.
+func (p *Preview) Emissions() []Emission { return p.ems }
 
 // Stores returns the number of distinct stores the batch touches.
 func (p *Preview) Stores() int { return len(p.stores) }

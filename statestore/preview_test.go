@@ -185,3 +185,44 @@ func TestPreviewAfterClose(t *testing.T) {
 		t.Errorf("Commit after Close error = %v; want ErrClosed", err)
 	}
 }
+
+// TestCommitRecordsEmissions: emissions added to a Preview are written with its states, and
+// not at all when the commit fails.
+func TestCommitRecordsEmissions(t *testing.T) {
+	implementations(t, func(t *testing.T, st store) {
+		ctx := context.Background()
+		p, err := st.Preview(ctx, []statestore.Update{upd("a", 1, []statestore.NumValue{num("x", 1)})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.AddEmissions([]statestore.Emission{{StoreID: "a", SegmentID: -2}}); !errors.Is(err, statestore.ErrInvalidUpdate) {
+			t.Errorf("AddEmissions(bad) error = %v; want ErrInvalidUpdate", err)
+		}
+		em := statestore.Emission{StoreID: "a", Revision: p.Results[0].Revision, ModelVersion: "v1", SegmentID: 3, Acked: true}
+		if err := p.AddEmissions([]statestore.Emission{em}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Commit(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.Emission(ctx, "a"); err != nil || got != em {
+			t.Errorf("Emission(a) = %+v, %v; want %+v", got, err, em)
+		}
+		q, err := st.Preview(ctx, []statestore.Update{upd("a", 2, []statestore.NumValue{num("x", 2)})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.AddEmissions([]statestore.Emission{{StoreID: "a", Revision: 9, ModelVersion: "v2", SegmentID: 4, Acked: true}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ApplyBatch(ctx, []statestore.Update{upd("a", 3, []statestore.NumValue{num("x", 3)})}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Commit(ctx, q, nil); !errors.Is(err, statestore.ErrConflict) {
+			t.Fatalf("conflicting Commit error = %v; want ErrConflict", err)
+		}
+		if got, err := st.Emission(ctx, "a"); err != nil || got != em {
+			t.Errorf("Emission(a) after a conflicting Commit = %+v, %v; want %+v", got, err, em)
+		}
+	})
+}

@@ -137,11 +137,7 @@ func (s *Store) RecordEmissions(ctx context.Context, ems []Emission) error {
 	txn := s.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
 	for i := range ems {
-		e := badger.NewEntry(emissionKey(ems[i].StoreID), encodeEmission(nil, &ems[i]))
-		if ems[i].SegmentID < 0 && s.cfg.TombstoneTTL > 0 {
-			e = e.WithTTL(s.cfg.TombstoneTTL)
-		}
-		if err := s.set(&txn, e); err != nil {
+		if err := s.set(&txn, s.emissionEntry(&ems[i])); err != nil {
 			return err
 		}
 	}
@@ -149,6 +145,15 @@ func (s *Store) RecordEmissions(ctx context.Context, ems []Emission) error {
 		return fmt.Errorf("committing emissions: %w", err)
 	}
 	return nil
+}
+
+// emissionEntry is the Badger entry recording e; a tombstone's expires after TombstoneTTL.
+func (s *Store) emissionEntry(e *Emission) *badger.Entry {
+	entry := badger.NewEntry(emissionKey(e.StoreID), encodeEmission(nil, e))
+	if e.SegmentID < 0 && s.cfg.TombstoneTTL > 0 {
+		entry = entry.WithTTL(s.cfg.TombstoneTTL)
+	}
+	return entry
 }
 
 // Emission returns the last emission recorded for a store, or an error matching

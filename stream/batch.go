@@ -462,12 +462,18 @@ func (c *Consumer) batchOffsets(b *batch) []statestore.Offset {
 	return offs
 }
 
-// persist writes the merged states and the batch's offsets (committing the batch's preview,
-// or, if that fails, merging again and applying), then the acknowledged emissions.
+// persist writes the merged states, the batch's offsets and the acknowledged emissions in
+// one state-store transaction (committing the batch's preview); if that fails, it merges
+// again, applies, and records the emissions in a second transaction.
 func (c *Consumer) persist(ctx context.Context, b *batch, offs []statestore.Offset) error {
-	err := c.store.Commit(ctx, b.preview, offs)
+	err := b.preview.AddEmissions(b.out.ems)
+	if err == nil {
+		err = c.store.Commit(ctx, b.preview, offs)
+	}
+	b.preview.Discard() // when AddEmissions failed
 	b.preview = nil
-	if err != nil && !permanent(err) {
+	fallback := err != nil && !permanent(err)
+	if fallback {
 		// A conflict (a store changed since the preview; the lanes make it impossible) or a
 		// transient failure: merge again from the stored state, which converges.
 		c.m.retries.WithLabelValues("commit_preview").Inc()
@@ -485,7 +491,7 @@ func (c *Consumer) persist(ctx context.Context, b *batch, offs []statestore.Offs
 		c.kinds.addUpdate(&b.updates[i])
 	}
 	c.kindsMu.Unlock()
-	if len(b.out.ems) == 0 {
+	if !fallback || len(b.out.ems) == 0 {
 		return nil
 	}
 	err = c.retry(ctx, "record_emissions", func(ctx context.Context) error { return c.store.RecordEmissions(ctx, b.out.ems) })

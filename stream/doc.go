@@ -18,10 +18,10 @@
 //     schemas.SegmentAssignment to the compacted segments topic (default store-segments)
 //     when the emit policy asks for it; a removed store gets tombstones on both;
 //  5. waits until Kafka has acknowledged every output (acks from all in-sync replicas);
-//  6. persists the merged states and the batch's offsets in one state-store transaction
-//     (StateStore.Commit of the step-3 preview, which does not read the stores again; if it
-//     fails, the batch is merged again and applied), then the emissions (which remember each
-//     store's last segment);
+//  6. persists the merged states, the batch's offsets and the emissions (which remember
+//     each store's last acknowledged segment) in one state-store transaction:
+//     StateStore.Commit of the step-3 preview, which does not read the stores again (if it
+//     fails, the batch is merged again and applied, and the emissions recorded after);
 //  7. commits the input offsets.
 //
 // Batches run in lanes: lane i takes the partitions p with p mod Config.Lanes = i, so lanes

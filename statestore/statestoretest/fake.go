@@ -152,6 +152,9 @@ func (s *Store) commit(p *statestore.Preview, offsets []statestore.Offset) error
 			s.offsets[o.Topic][o.Partition] = o.Next
 		}
 	}
+	for _, e := range p.Emissions() {
+		s.emissions[e.StoreID] = e
+	}
 	s.applied += len(p.Results)
 	return nil
 }
