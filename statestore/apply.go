@@ -60,9 +60,10 @@ func (s *Store) Preview(ctx context.Context, updates []Update) (*Preview, error)
 
 // Commit writes a Preview's changed states, advances the applied offsets and records the
 // Preview's emissions (Preview.AddEmissions) in one Badger transaction (split like
-// ApplyBatch's when too large), without reading the states again.
-// It fails with ErrConflict, writing nothing, when another transaction wrote one of the
-// batch's states after the Preview read it; with ErrPreviewDone for a Preview already
+// ApplyBatch's when too large), without reading the states again. It fails with
+// ErrConflict, writing nothing, when another batch changed one of the Preview's stores after
+// the Preview read it (a Preview that changes no store and carries no emission, committed
+// with no offsets, writes nothing and always succeeds); with ErrPreviewDone for a Preview already
 // committed or discarded or made by another store; and with an error matching
 // ErrInvalidUpdate, writing nothing, for an invalid offset. The Preview is done afterwards
 // whatever the outcome.
@@ -124,14 +125,26 @@ func ValidateEmission(e Emission) error {
 	return nil
 }
 
-// commit writes p's changed records and the offsets in p's transaction, which it ends; the
-// caller holds acquire. Keys and values share one buffer: Badger keeps the slices until the
-// commit.
+// commit writes p's changed records, the offsets and p's emissions in p's transaction,
+// which it ends, and updates the cache; the caller holds acquire. Keys and values share one
+// buffer: Badger keeps the slices until the commit.
 func (s *Store) commit(ctx context.Context, p *Preview, offsets []Offset) error {
 	p.done = true
 	txn := p.txn
 	p.txn = nil
 	defer func() { txn.Discard() }()
+	if len(offsets) == 0 && !p.writes() {
+		return nil // nothing to write, nothing to check (Badger would not either)
+	}
+	if !s.cache.beginCommit(p) {
+		return ErrConflict
+	}
+	err := s.write(ctx, &txn, p, offsets)
+	s.cache.endCommit(p, err == nil)
+	return err
+}
+
+func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets []Offset) error {
 	arena := make([]byte, 0, 96*len(p.stores))
 	err := p.Changed(func(id string, _, rec Record, changed bool) error {
 		if !changed {
@@ -145,23 +158,23 @@ func (s *Store) commit(ctx context.Context, p *Preview, offsets []Offset) error 
 		if !rec.Exists() && s.cfg.TombstoneTTL > 0 {
 			e = e.WithTTL(s.cfg.TombstoneTTL)
 		}
-		return s.set(&txn, e)
+		return s.set(txn, e)
 	})
 	if err != nil {
 		return err
 	}
-	if err := s.advance(&txn, offsets); err != nil {
+	if err := s.advance(txn, offsets); err != nil {
 		return err
 	}
 	for i := range p.ems {
-		if err := s.set(&txn, s.emissionEntry(&p.ems[i])); err != nil {
+		if err := s.set(txn, s.emissionEntry(&p.ems[i])); err != nil {
 			return err
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := txn.Commit(); errors.Is(err, badger.ErrConflict) {
+	if err := (*txn).Commit(); errors.Is(err, badger.ErrConflict) {
 		return ErrConflict
 	} else if err != nil {
 		return fmt.Errorf("committing batch: %w", err)
@@ -185,9 +198,11 @@ func (s *Store) set(txn **badger.Txn, e *badger.Entry) error {
 	return nil
 }
 
-// advance writes the offsets that move forward. The stored offsets are read in a fresh
-// view (not in *txn, whose snapshot may predate the lane's previous batch): each partition's
-// batches are committed in order by one caller.
+// advance writes the offsets, each the larger of the stored one and the given one (an
+// offset only moves forward; writing it anyway makes a commit with offsets always write, so
+// its conflict check never depends on whether they moved). The stored offsets are read in a
+// fresh view (not in *txn, whose snapshot may predate the lane's previous batch): each
+// partition's batches are committed in order by one caller.
 func (s *Store) advance(txn **badger.Txn, offsets []Offset) error {
 	if len(offsets) == 0 {
 		return nil
@@ -209,9 +224,7 @@ func (s *Store) advance(txn **badger.Txn, offsets []Offset) error {
 			if err != nil {
 				return err
 			}
-			if cur >= o.Next {
-				continue
-			}
+			o.Next = max(o.Next, cur)
 		}
 		if err := s.set(txn, badger.NewEntry(key, encodeOffset(o.Next))); err != nil {
 			return err

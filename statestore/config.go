@@ -80,6 +80,11 @@ type Config struct {
 	// IndexCacheSize is the cache of table indexes and bloom filters in bytes. Default
 	// 16 MiB; 0 means the default. Badger needs it with encryption.
 	IndexCacheSize int64
+	// CacheSize bounds, in bytes, the in-memory cache of the records (encoded) and emissions
+	// of recently written stores, from which Preview and Emission read instead of Badger.
+	// It is filled by writes only and never serves a stale value (see cache.go). Default
+	// 64 MiB (about 150,000 stores); 0 means the default; negative disables it.
+	CacheSize int64
 	// ValueLogFileSize is the size of each value-log file in bytes. Default 64 MiB
 	// (Badger: 1 GiB); 0 means the default.
 	ValueLogFileSize int64
@@ -104,6 +109,7 @@ func DefaultConfig(dir string) Config {
 		BlockCacheSize:        32 << 20,
 		IndexCacheSize:        16 << 20,
 		ValueLogFileSize:      64 << 20,
+		CacheSize:             64 << 20,
 		SyncWrites:            true,
 		TombstoneTTL:          7 * 24 * time.Hour,
 	}
@@ -161,6 +167,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ValueLogFileSize == 0 {
 		c.ValueLogFileSize = d.ValueLogFileSize
+	}
+	if c.CacheSize == 0 {
+		c.CacheSize = d.CacheSize
 	}
 	return c
 }

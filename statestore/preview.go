@@ -34,6 +34,8 @@ type touched struct {
 	rec      Record
 	emission Emission
 	hasEm    bool
+	cached   bool   // loaded from the Store's cache, under sequence number seq
+	seq      uint64 // (see cache)
 }
 
 // Loader returns a store's record (the zero Record when absent) and its last emission, for
@@ -47,13 +49,17 @@ type Loader func(storeID string) (rec Record, em Emission, hasEm bool, err error
 // Changed.
 func NewPreview(updates []Update, load Loader) (*Preview, error) {
 	p := &Preview{}
-	if err := p.merge(updates, load); err != nil {
+	err := p.merge(updates, func(id string) (touched, error) {
+		rec, em, hasEm, err := load(id)
+		return touched{id: id, loaded: rec, rec: rec, emission: em, hasEm: hasEm}, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *Preview) merge(updates []Update, load Loader) error {
+func (p *Preview) merge(updates []Update, load func(id string) (touched, error)) error {
 	p.Results = make([]Result, len(updates))
 	p.stores = make([]touched, 0, len(updates))
 	p.index = make(map[string]int32, len(updates))
@@ -61,13 +67,13 @@ func (p *Preview) merge(updates []Update, load Loader) error {
 		u := &updates[i]
 		k, ok := p.index[u.StoreID]
 		if !ok {
-			rec, em, hasEm, err := load(u.StoreID)
+			t, err := load(u.StoreID)
 			if err != nil {
 				return err
 			}
 			k = int32(len(p.stores))
 			p.index[u.StoreID] = k
-			p.stores = append(p.stores, touched{id: u.StoreID, loaded: rec, rec: rec, emission: em, hasEm: hasEm})
+			p.stores = append(p.stores, t)
 		}
 		t := &p.stores[k]
 		var res Result
@@ -109,6 +115,24 @@ func (p *Preview) AddEmissions(ems []Emission) error {
 // Emissions returns the emissions AddEmissions added, for statestoretest's Commit.
 func (p *Preview) Emissions() []Emission { return p.ems }
 
+// writes reports whether committing the Preview writes anything besides offsets: a changed
+// store or an emission.
+func (p *Preview) writes() bool {
+	if len(p.ems) > 0 {
+		return true
+	}
+	for i := range p.stores {
+		if t := &p.stores[i]; t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt {
+			return true
+		}
+	}
+	return false
+}
+
+// Idle reports whether committing the Preview with no offsets would write nothing (no store
+// changed, no emission added): such a commit succeeds without a conflict check.
+func (p *Preview) Idle() bool { return !p.writes() }
+
 // Stores returns the number of distinct stores the batch touches.
 func (p *Preview) Stores() int { return len(p.stores) }
 
@@ -141,20 +165,31 @@ func (p *Preview) MarkDone() bool {
 	return true
 }
 
-// preview merges updates onto the records read in txn (the state keys, so that a commit in
-// txn fails with ErrConflict if another transaction wrote one of them meanwhile) and the
-// emissions read in a read-only view.
+// preview merges updates onto the stores' records and emissions: from the cache where it
+// holds them, else read in txn (the state keys, so that a commit in txn fails with
+// ErrConflict if another transaction wrote one of them meanwhile) and in a read-only view
+// (the emissions).
 func (s *Store) preview(txn *badger.Txn, updates []Update) (*Preview, error) {
 	view := s.db.NewTransaction(false)
 	defer view.Discard()
 	p := &Preview{store: s, txn: txn}
-	err := p.merge(updates, func(id string) (Record, Emission, bool, error) {
-		rec, err := readRecord(txn, id)
-		if err != nil {
-			return Record{}, Emission{}, false, err
+	err := p.merge(updates, func(id string) (touched, error) {
+		t := touched{id: id}
+		var err error
+		if val, seq, ok := s.cache.record(id); ok {
+			if t.loaded, err = decodeRecord(val); err != nil {
+				return t, fmt.Errorf("reading store %q from the cache: %w", id, err)
+			}
+			t.cached, t.seq = true, seq
+		} else if t.loaded, err = readRecord(txn, id); err != nil {
+			return t, err
 		}
-		em, has, err := readEmission(view, id)
-		return rec, em, has, err
+		t.rec = t.loaded
+		var ok bool
+		if t.emission, t.hasEm, ok = s.cache.emission(id); !ok {
+			t.emission, t.hasEm, err = readEmission(view, id)
+		}
+		return t, err
 	})
 	if err != nil {
 		txn.Discard()

@@ -134,17 +134,19 @@ func (s *Store) RecordEmissions(ctx context.Context, ems []Emission) error {
 		return err
 	}
 	defer release()
-	txn := s.db.NewTransaction(true)
-	defer func() { txn.Discard() }()
-	for i := range ems {
-		if err := s.set(&txn, s.emissionEntry(&ems[i])); err != nil {
-			return err
+	return s.cache.recordEmissions(ems, func() error {
+		txn := s.db.NewTransaction(true)
+		defer func() { txn.Discard() }()
+		for i := range ems {
+			if err := s.set(&txn, s.emissionEntry(&ems[i])); err != nil {
+				return err
+			}
 		}
-	}
-	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("committing emissions: %w", err)
-	}
-	return nil
+		if err := txn.Commit(); err != nil {
+			return fmt.Errorf("committing emissions: %w", err)
+		}
+		return nil
+	})
 }
 
 // emissionEntry is the Badger entry recording e; a tombstone's expires after TombstoneTTL.
@@ -164,6 +166,9 @@ func (s *Store) Emission(ctx context.Context, storeID string) (Emission, error) 
 		return Emission{}, err
 	}
 	defer release()
+	if em, _, ok := s.cache.emission(storeID); ok {
+		return em, nil
+	}
 	var em Emission
 	err = s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(emissionKey(storeID))

@@ -125,8 +125,12 @@ func (s *Store) preview(updates []statestore.Update) (*statestore.Preview, error
 }
 
 // commit checks p against the stored records and writes it. The caller holds mu and has
-// marked p done.
+// marked p done. Like the Badger store, a commit that writes nothing checks nothing.
 func (s *Store) commit(p *statestore.Preview, offsets []statestore.Offset) error {
+	if len(offsets) == 0 && p.Idle() {
+		s.applied += len(p.Results)
+		return nil
+	}
 	err := p.Changed(func(id string, loaded, _ statestore.Record, _ bool) error {
 		cur := s.records[id]
 		if cur.Revision != loaded.Revision || cur.DeletedAt != loaded.DeletedAt {
