@@ -290,6 +290,9 @@ def main():
             prof = Profiler(url, os.path.join(args.profile, "drain.pprof"), 8)
         drain(url, backlog, timeout=1800)
         res["go_cpu_drain_s"] = cpu_seconds(consumer.pid) - cpu0
+        ms = metrics(url)
+        batches0 = metric(ms, "storeseg_stream_batch_size_messages_count")
+        res["mean_batch_drain"] = metric(ms, "storeseg_stream_batch_size_messages_sum") / max(batches0, 1)
         res["load_drain"] = os.getloadavg()
         if prof:
             prof.wait()
@@ -312,6 +315,8 @@ def main():
                                   "--duration", f"{args.latency_seconds}s"])
         drain(url, backlog + sent, timeout=600)
         res["go_cpu_us_per_event_rate"] = (cpu_seconds(consumer.pid) - cpu1) / max(sent, 1) * 1e6
+        ms = metrics(url)
+        res["mean_batch_rate"] = sent / max(metric(ms, "storeseg_stream_batch_size_messages_count") - batches0, 1)
         res["load_rate"] = os.getloadavg()
         if args.profile:
             prof.wait()
@@ -371,6 +376,7 @@ def report(r, args):
         ("sustained events/s (backlog drain)", f"{r['go_events_per_s']:,.0f}", py_rate, f"{ratio:,.0f}x", ">= 50,000/s, >= 50x"),
         ("consumer CPU per event, drain (us)", f"{r['go_cpu_us_per_event_drain']:.1f}", "", "", ""),
         ("consumer CPU per event, fixed rate (us)", f"{r['go_cpu_us_per_event_rate']:.1f}", "", "", ""),
+        ("mean batch, drain / fixed rate (messages)", f"{r['mean_batch_drain']:.0f} / {r['mean_batch_rate']:.0f}", "", "", ""),
         ("events measured", f"{r['backlog_events']:,} in {r['drain_s']:.1f} s", f"{r['py_events']:,}", "", ""),
         (f"latency p50 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p50_ms']:.1f}", "n/a", "", ""),
         (f"latency p99 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p99_ms']:.1f}", "n/a", "", "< 50 ms"),
