@@ -16,7 +16,10 @@ What it measures (the Go binaries are built from this checkout with `go build`):
    to the state changelog, scored (preprocess, FAMD, forest, HDBSCAN approximate_predict) and
    its assignment emitted per the on-change policy, with acks=all, before offsets commit.
 2. Latency at a fixed rate. With all stores known, the producer sends further update rounds at
-   --rate events/s for --latency-seconds. Latency = broker append time of the store's
+   --rate events/s for --latency-seconds, in write calls of --latency-batch events (default
+   100: a write every 10 ms at 10,000/s, a steady stream; --latency-batch 1000, the producer's
+   own default and this script's before, sends bursts of 1,000 every 100 ms, and then the p99
+   is the time to work off a burst). Latency = broker append time of the store's
    changelog record - broker append time of the input record: both topics are created with
    message.timestamp.type=LogAppendTime, so both timestamps come from the broker's clock, and
    an input is matched to the changelog record of the same store whose updated_at equals the
@@ -31,7 +34,8 @@ What it measures (the Go binaries are built from this checkout with `go build`):
 Peak RSS is VmHWM of each consumer process. Timings on a shared machine are noisy: nproc and
 the load average are printed with the results, and so is the consumer's own CPU time per event
 (utime + stime of /proc/<pid>/stat over the drain and over the fixed-rate phase), which a busy
-minute on the machine does not change much. --profile DIR starts the consumer with --pprof and
+minute on the machine does not change much, and the broker's (its pid file in
+.cache/services). --profile DIR starts the consumer with --pprof and
 saves a CPU profile of the drain (and of the fixed-rate phase) there; --consumer-arg passes
 extra flags to the consumer (e.g. --consumer-arg=--batch-wait=2ms).
 
@@ -132,6 +136,18 @@ def vm_hwm(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     return None
+
+
+def broker_pid():
+    """The pid of the scripts/test-services broker (its pid file), or None."""
+    run = os.path.realpath(os.environ.get("STORESEG_RUN", os.path.join(ROOT, ".cache", "services")))
+    try:
+        with open(os.path.join(run, "kafka.pid"), encoding="ascii") as f:
+            pid = int(f.read().strip())
+        cpu_seconds(pid)
+        return pid
+    except (OSError, ValueError):
+        return None
 
 
 def cpu_seconds(pid):
@@ -247,6 +263,9 @@ def main():
     ap.add_argument("--steps", type=int, default=2, help="update rounds in the backlog after the snapshots")
     ap.add_argument("--rate", type=float, default=10000)
     ap.add_argument("--latency-seconds", type=float, default=20)
+    ap.add_argument("--latency-batch", type=int, default=100,
+                    help="events per producer write call in the fixed-rate phase (100: a write every 10 ms at 10,000/s; "
+                         "the producer's default 1000 sends bursts of 1,000 every 100 ms)")
     ap.add_argument("--python-events", type=int, default=2000)
     ap.add_argument("--keep", action="store_true", help="keep the work directory (binaries, tables, consumer log)")
     ap.add_argument("--profile", metavar="DIR", help="run the consumer with --pprof and save CPU profiles of the drain and the fixed-rate phase in DIR")
@@ -283,13 +302,15 @@ def main():
                                      "--partitions", str(PARTITIONS), "--log-format", "json"]
                                     + (["--pprof"] if args.profile else []) + args.consumer_arg, stdout=log, stderr=log)
         wait_ready(url, consumer)
-        cpu0 = cpu_seconds(consumer.pid)
+        bpid = broker_pid()
+        cpu0, bcpu0 = cpu_seconds(consumer.pid), cpu_seconds(bpid) if bpid else None
         prof = None
         if args.profile:
             os.makedirs(args.profile, exist_ok=True)
             prof = Profiler(url, os.path.join(args.profile, "drain.pprof"), 8)
         drain(url, backlog, timeout=1800)
         res["go_cpu_drain_s"] = cpu_seconds(consumer.pid) - cpu0
+        res["broker_cpu_us_per_event_drain"] = (cpu_seconds(bpid) - bcpu0) / backlog * 1e6 if bpid else None
         ms = metrics(url)
         batches0 = metric(ms, "storeseg_stream_batch_size_messages_count")
         res["mean_batch_drain"] = metric(ms, "storeseg_stream_batch_size_messages_sum") / max(batches0, 1)
@@ -307,14 +328,16 @@ def main():
         first_step = args.steps + 1
         # loadgen's event times: 2026-01-01T00:00:00Z + step hours.
         first_step_ms = int(datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc).timestamp() * 1000) + first_step * 3600 * 1000
-        cpu1 = cpu_seconds(consumer.pid)
+        cpu1, bcpu1 = cpu_seconds(consumer.pid), cpu_seconds(bpid) if bpid else None
         if args.profile:
             prof = Profiler(url, os.path.join(args.profile, "rate.pprof"), max(int(args.latency_seconds) - 2, 1))
         sent, achieved = produce(bins, brokers, topics["features"], args,
                                  ["--snapshots=false", "--from-step", str(first_step), "--steps", "-1", "--rate", str(args.rate),
-                                  "--duration", f"{args.latency_seconds}s"])
+                                  "--duration", f"{args.latency_seconds}s", "--batch", str(args.latency_batch)])
         drain(url, backlog + sent, timeout=600)
         res["go_cpu_us_per_event_rate"] = (cpu_seconds(consumer.pid) - cpu1) / max(sent, 1) * 1e6
+        # The broker's CPU over this phase includes serving the producer.
+        res["broker_cpu_us_per_event_rate"] = (cpu_seconds(bpid) - bcpu1) / max(sent, 1) * 1e6 if bpid else None
         ms = metrics(url)
         res["mean_batch_rate"] = sent / max(metric(ms, "storeseg_stream_batch_size_messages_count") - batches0, 1)
         res["load_rate"] = os.getloadavg()
@@ -365,6 +388,10 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def fmt_opt(v):
+    return "?" if v is None else f"{v:.1f}"
+
+
 def report(r, args):
     mb = lambda b: f"{b / 2**20:.0f} MiB" if b else "?"  # noqa: E731
     ratio = r["go_events_per_s"] / r["py_events_per_s"] if r.get("py_events_per_s") else float("nan")
@@ -376,9 +403,10 @@ def report(r, args):
         ("sustained events/s (backlog drain)", f"{r['go_events_per_s']:,.0f}", py_rate, f"{ratio:,.0f}x", ">= 50,000/s, >= 50x"),
         ("consumer CPU per event, drain (us)", f"{r['go_cpu_us_per_event_drain']:.1f}", "", "", ""),
         ("consumer CPU per event, fixed rate (us)", f"{r['go_cpu_us_per_event_rate']:.1f}", "", "", ""),
+        ("broker CPU per event, drain / fixed rate (us)", fmt_opt(r["broker_cpu_us_per_event_drain"]) + " / " + fmt_opt(r["broker_cpu_us_per_event_rate"]), "", "", ""),
         ("mean batch, drain / fixed rate (messages)", f"{r['mean_batch_drain']:.0f} / {r['mean_batch_rate']:.0f}", "", "", ""),
         ("events measured", f"{r['backlog_events']:,} in {r['drain_s']:.1f} s", f"{r['py_events']:,}", "", ""),
-        (f"latency p50 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p50_ms']:.1f}", "n/a", "", ""),
+        (f"latency p50 at {r['latency_rate']:,.0f}/s, writes of {args.latency_batch} (ms)", f"{r['p50_ms']:.1f}", "n/a", "", ""),
         (f"latency p99 at {r['latency_rate']:,.0f}/s (ms)", f"{r['p99_ms']:.1f}", "n/a", "", "< 50 ms"),
         ("latency max (ms)", f"{r['max_ms']:.1f}", "n/a", "", ""),
         ("inputs matched for latency", f"{r['latency_matched']:,} of {r['latency_inputs']:,}", "", "", ""),
