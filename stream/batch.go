@@ -501,8 +501,9 @@ func (c *Consumer) persist(ctx context.Context, b *batch, offs []statestore.Offs
 	return nil
 }
 
-// commit commits the batch's input offsets. A failure is logged, not fatal: the state store
-// holds the applied offsets, so messages consumed again are skipped.
+// commit commits the batch's input offsets (hands them to the reader's background commit
+// with Config.CommitInterval). A failure is logged, not fatal: the state store holds the
+// applied offsets, so messages consumed again are skipped.
 func (c *Consumer) commit(ctx context.Context, r *kafka.Reader, msgs []kafka.Message) {
 	var err error
 	for attempt := range 3 {

@@ -170,6 +170,18 @@ type Config struct {
 	// Compression is the codec of the produced outputs. Default CompressionNone (the zero
 	// value).
 	Compression Compression
+	// CommitInterval is how often the input offsets of persisted batches are committed to
+	// the consumer group, in the background. Default 1 s; zero commits synchronously after
+	// every batch (a round trip to the group coordinator per batch, on the lane's critical
+	// path). The state store holds each partition's applied offset with the state, so after
+	// a crash the batches persisted since the last group commit are read again and skipped
+	// (storeseg_stream_events_skipped_total), never applied twice; the reader commits what it
+	// holds when it closes or the group rebalances.
+	CommitInterval time.Duration
+	// ProduceLinger is how long an output writer waits for more messages before it sends a
+	// partition's batch (kafka-go's Writer.BatchTimeout): every produce of a batch's outputs
+	// waits this long unless a partition's batch fills (512 messages). Default 2 ms.
+	ProduceLinger time.Duration
 	// WriteTimeout bounds one attempt to produce and acknowledge a batch's outputs.
 	// Default 10 s.
 	WriteTimeout time.Duration
@@ -213,6 +225,8 @@ func DefaultConfig(brokers ...string) Config {
 		BatchSize:       2000,
 		BatchMaxWait:    5 * time.Millisecond,
 		MaxMessageBytes: 64 << 10,
+		CommitInterval:  time.Second,
+		ProduceLinger:   2 * time.Millisecond,
 		WriteTimeout:    10 * time.Second,
 		RetryMin:        100 * time.Millisecond,
 		RetryMax:        5 * time.Second,
@@ -256,11 +270,14 @@ func (c Config) Validate() error {
 	}
 	durations := map[string]time.Duration{"batch max wait": c.BatchMaxWait, "write timeout": c.WriteTimeout,
 		"retry min": c.RetryMin, "retry max": c.RetryMax, "shutdown timeout": c.ShutdownTimeout,
-		"drift interval": c.DriftInterval, "ready timeout": c.ReadyTimeout}
+		"drift interval": c.DriftInterval, "ready timeout": c.ReadyTimeout, "produce linger": c.ProduceLinger}
 	for name, d := range durations {
 		if d <= 0 {
 			bad("%s %s is not positive", name, d)
 		}
+	}
+	if c.CommitInterval < 0 {
+		bad("commit interval %s is negative", c.CommitInterval)
 	}
 	if c.RetryMax < c.RetryMin {
 		bad("retry max %s is below retry min %s", c.RetryMax, c.RetryMin)

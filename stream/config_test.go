@@ -50,6 +50,8 @@ func TestConfigValidate(t *testing.T) {
 		{"retry max below min", func(c *Config) { c.RetryMax = c.RetryMin / 2 }},
 		{"unknown emit policy", func(c *Config) { c.Emit = 7 }},
 		{"unknown compression", func(c *Config) { c.Compression = 9 }},
+		{"negative commit interval", func(c *Config) { c.CommitInterval = -time.Second }},
+		{"zero produce linger", func(c *Config) { c.ProduceLinger = 0 }},
 		{"model name with slash", func(c *Config) { c.ModelName = "a/b" }},
 		{"small model messages", func(c *Config) { c.Setup.ModelMaxMessageBytes = 1000 }},
 		{"unknown sasl mechanism", func(c *Config) { c.Kafka.SASL = SASLConfig{Mechanism: "GSSAPI", Username: "u"} }},
@@ -224,7 +226,7 @@ func TestMurmur2MatchesJava(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	bal := newClientsForTest(t).writer("x", time.Second, 0).Balancer
+	bal := newClientsForTest(t).writer("x", time.Second, time.Millisecond, 0).Balancer
 	sc := bufio.NewScanner(f)
 	n := 0
 	for sc.Scan() {

@@ -234,6 +234,7 @@ func (c *Consumer) newReader() *kafka.Reader {
 		MaxWait:           100 * time.Millisecond,
 		ReadBatchTimeout:  c.cfg.WriteTimeout,
 		StartOffset:       kafka.FirstOffset,
+		CommitInterval:    c.cfg.CommitInterval,
 		HeartbeatInterval: time.Second,
 		SessionTimeout:    10 * time.Second,
 		RebalanceTimeout:  10 * time.Second,

@@ -215,14 +215,14 @@ const writerBatchSize = 512
 
 // writer returns a synchronous keyed writer to topic: murmur2 partitioning (the Java
 // client's), acknowledgement by all in-sync replicas, small batch timeout, own Transport,
-// batches compressed with codec (0: none).
-func (c *clients) writer(topic string, writeTimeout time.Duration, codec kafka.Compression) *kafka.Writer {
+// batches compressed with codec (0: none), sent after linger unless full.
+func (c *clients) writer(topic string, writeTimeout, linger time.Duration, codec kafka.Compression) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:         kafka.TCP(c.cfg.Brokers...),
 		Topic:        topic,
 		Balancer:     &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: 2 * time.Millisecond,
+		BatchTimeout: linger,
 		BatchSize:    writerBatchSize,
 		BatchBytes:   1 << 20, // the broker's default message.max.bytes is a little more
 		WriteTimeout: writeTimeout,
@@ -241,7 +241,7 @@ func NewWriter(cfg KafkaConfig, topic string) (*kafka.Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return kc.writer(topic, 30*time.Second, kafka.Lz4), nil
+	return kc.writer(topic, 30*time.Second, 2*time.Millisecond, kafka.Lz4), nil
 }
 
 // CloseWriter flushes and closes w, giving up after d, then closes its Transport's

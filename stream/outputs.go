@@ -112,9 +112,9 @@ type writers struct {
 func (c *Consumer) newWriters() writers {
 	t := c.cfg.Topics
 	return writers{
-		dlq:   c.kc.writer(t.DLQ, c.cfg.WriteTimeout, c.cfg.Compression.codec()),
-		state: c.kc.writer(t.State, c.cfg.WriteTimeout, c.cfg.Compression.codec()),
-		segs:  c.kc.writer(t.Segments, c.cfg.WriteTimeout, c.cfg.Compression.codec()),
+		dlq:   c.kc.writer(t.DLQ, c.cfg.WriteTimeout, c.cfg.ProduceLinger, c.cfg.Compression.codec()),
+		state: c.kc.writer(t.State, c.cfg.WriteTimeout, c.cfg.ProduceLinger, c.cfg.Compression.codec()),
+		segs:  c.kc.writer(t.Segments, c.cfg.WriteTimeout, c.cfg.ProduceLinger, c.cfg.Compression.codec()),
 	}
 }
 

@@ -66,7 +66,7 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := kc.writer(cfg.Topic, cfg.WriteTimeout, kafka.Lz4)
+	w := kc.writer(cfg.Topic, cfg.WriteTimeout, 2*time.Millisecond, kafka.Lz4)
 	w.BatchBytes = int64(max(cfg.ChunkSize, schemas.DefaultChunkSize)) + 64<<10 // one chunk per request
 	return &Publisher{cfg: cfg, kc: kc, w: w}, nil
 }
