@@ -64,6 +64,7 @@ type options struct {
 	outputCompression    string
 	commitInterval       time.Duration
 	produceLinger        time.Duration
+	lanes                int
 }
 
 func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*options, error) {
@@ -92,6 +93,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	fs.IntVar(&o.modelMaxMessageBytes, "model-max-message-bytes", d.Setup.ModelMaxMessageBytes, "max.message.bytes of a created models topic")
 	fs.IntVar(&o.batchSize, "batch-size", d.BatchSize, "maximum messages per batch")
 	fs.DurationVar(&o.batchWait, "batch-wait", d.BatchMaxWait, "how long a batch waits for more messages")
+	fs.IntVar(&o.lanes, "lanes", d.Lanes, "batches processed at once, each from its own partitions (0: one per CPU)")
 	fs.DurationVar(&o.commitInterval, "commit-interval", d.CommitInterval, "how often input offsets are committed to the group in the background (0: after every batch)")
 	fs.DurationVar(&o.produceLinger, "produce-linger", d.ProduceLinger, "how long an output writer waits for more messages before sending a partition's batch")
 	fs.IntVar(&o.maxMessageBytes, "max-message-bytes", d.MaxMessageBytes, "input messages larger than this are dead-lettered")
@@ -166,7 +168,7 @@ func (o *options) streamConfig(brokers []string) (stream.Config, error) {
 	c.Setup.Create, c.Setup.Partitions, c.Setup.ModelMaxMessageBytes = !o.noCreateTopics, o.partitions, o.modelMaxMessageBytes
 	c.BatchSize, c.BatchMaxWait, c.MaxMessageBytes, c.DriftWindow = o.batchSize, o.batchWait, o.maxMessageBytes, o.driftWindow
 	c.ShutdownTimeout = o.shutdownTimeout
-	c.CommitInterval, c.ProduceLinger = o.commitInterval, o.produceLinger
+	c.CommitInterval, c.ProduceLinger, c.Lanes = o.commitInterval, o.produceLinger, o.lanes
 	c.Topics = stream.Topics{Input: o.inputTopic, DLQ: o.dlqTopic, State: o.stateTopic, Segments: o.segmentsTopic, Models: o.modelsTopic}
 	c.Kafka.TLS = stream.TLSConfig{Enable: o.tls, CAFile: o.tlsCA, CertFile: o.tlsCert, KeyFile: o.tlsKey,
 		ServerName: o.tlsServerName, InsecureSkipVerify: o.tlsInsecure}

@@ -239,7 +239,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 }
 
-func TestCompressionFlags(t *testing.T) {
+func TestTuningFlags(t *testing.T) {
 	noEnv := func(string) string { return "" }
 	o, err := parseFlags([]string{"--state-dir", t.TempDir()}, noEnv, io.Discard)
 	if err != nil {
@@ -253,12 +253,15 @@ func TestCompressionFlags(t *testing.T) {
 	if err != nil || scfg.Compression != statestore.CompressionNone {
 		t.Errorf("default state compression = %v, %v; want none", scfg.Compression, err)
 	}
-	o, err = parseFlags([]string{"--output-compression", "lz4", "--state-compression", "snappy"}, noEnv, io.Discard)
+	o, err = parseFlags([]string{"--output-compression", "lz4", "--state-compression", "snappy", "--lanes", "3",
+		"--commit-interval", "0", "--produce-linger", "500us"}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg, err = o.streamConfig([]string{"k:9092"}); err != nil || cfg.Compression != stream.CompressionLZ4 {
-		t.Errorf("--output-compression lz4 = %v, %v", cfg.Compression, err)
+	if cfg, err = o.streamConfig([]string{"k:9092"}); err != nil || cfg.Compression != stream.CompressionLZ4 ||
+		cfg.Lanes != 3 || cfg.CommitInterval != 0 || cfg.ProduceLinger != 500*time.Microsecond {
+		t.Errorf("tuning flags = compression %v, lanes %d, commit interval %s, linger %s, %v",
+			cfg.Compression, cfg.Lanes, cfg.CommitInterval, cfg.ProduceLinger, err)
 	}
 	if scfg, err = o.stateConfig(); err != nil || scfg.Compression != statestore.CompressionSnappy {
 		t.Errorf("--state-compression snappy = %v, %v", scfg.Compression, err)
