@@ -36,7 +36,8 @@ the load average are printed with the results, and so is the consumer's own CPU 
 (utime + stime of /proc/<pid>/stat over the drain and over the fixed-rate phase), which a busy
 minute on the machine does not change much, and the broker's (its pid file in
 .cache/services). --profile DIR starts the consumer with --pprof and
-saves a CPU profile of the drain (and of the fixed-rate phase) there; --consumer-arg passes
+saves a CPU profile of the drain (and of the fixed-rate phase), a heap profile after the
+drain and the cumulative allocation profiles after each phase there; --consumer-arg passes
 extra flags to the consumer (e.g. --consumer-arg=--batch-wait=2ms).
 
 Reference stack (bench/requirements.txt): prince 0.23.0, scikit-learn 1.9.1, pandas 3.1.1,
@@ -179,6 +180,12 @@ class Profiler:
         self.thread.join()
 
 
+def save_profile(url, name, path):
+    """Saves the consumer's /debug/pprof/<name> (allocs is cumulative: diff two with -diff_base)."""
+    with urllib.request.urlopen(f"{url}/debug/pprof/{name}", timeout=60) as r, open(path, "wb") as f:
+        f.write(r.read())
+
+
 def read_topic(brokers, topic):
     """Every record of topic up to its current end: (key, value, append timestamp ms)."""
     c = Consumer({"bootstrap.servers": brokers, "group.id": "bench-reader", "enable.auto.commit": False})
@@ -227,8 +234,8 @@ def latencies(brokers, topics, first_step_ms):
         k = (key, event_time(rec, "updated_at"))
         if k in appended and k not in seen:
             seen.add(k)
-            lat.append(ts - appended[k])
-    return np.array(lat, dtype=float), len(appended)
+            lat.append((appended[k], ts - appended[k]))
+    return np.array(lat, dtype=float).reshape(-1, 2), len(appended)
 
 
 def produce(bins, brokers, topic, args, extra):
@@ -270,6 +277,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory (binaries, tables, consumer log)")
     ap.add_argument("--profile", metavar="DIR", help="run the consumer with --pprof and save CPU profiles of the drain and the fixed-rate phase in DIR")
     ap.add_argument("--consumer-arg", action="append", default=[], metavar="FLAG", help="extra consumer flag (repeatable)")
+    ap.add_argument("--latency-csv", metavar="FILE", help="write every matched input's append time and latency (ms) to FILE")
     ap.add_argument("--skip-python", action="store_true", help="leave out the Python consumer (Go measurements only)")
     args = ap.parse_args()
     if args.quick:
@@ -317,6 +325,8 @@ def main():
         res["load_drain"] = os.getloadavg()
         if prof:
             prof.wait()
+            save_profile(url, "heap", os.path.join(args.profile, "heap.pprof"))
+            save_profile(url, "allocs", os.path.join(args.profile, "allocs-drain.pprof"))
         time.sleep(1)
         # Throughput from the broker's clock: the backlog's events over the span between the
         # first and the last changelog record appended (every batch appends some).
@@ -343,8 +353,12 @@ def main():
         res["load_rate"] = os.getloadavg()
         if args.profile:
             prof.wait()
+            save_profile(url, "allocs", os.path.join(args.profile, "allocs-rate.pprof"))
         time.sleep(1)
-        lat, inputs = latencies(brokers, topics, first_step_ms)
+        series, inputs = latencies(brokers, topics, first_step_ms)
+        if args.latency_csv:
+            np.savetxt(args.latency_csv, series, fmt="%d", delimiter=",", header="input_append_ms,latency_ms", comments="")
+        lat = series[:, 1]
         res.update(latency_rate=achieved, latency_inputs=inputs, latency_matched=len(lat),
                    p50_ms=float(np.percentile(lat, 50)), p99_ms=float(np.percentile(lat, 99)), max_ms=float(lat.max()))
 

@@ -145,7 +145,10 @@ func (s *Store) commit(ctx context.Context, p *Preview, offsets []Offset) error 
 }
 
 func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets []Offset) error {
-	arena := make([]byte, 0, 96*len(p.stores))
+	ap := s.arenas.Get().(*[]byte) // Badger copies the entries before Commit returns
+	defer s.arenas.Put(ap)
+	arena := (*ap)[:0]
+	defer func() { *ap = arena[:0] }()
 	err := p.Changed(func(id string, _, rec Record, changed bool) error {
 		if !changed {
 			return nil

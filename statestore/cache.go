@@ -26,10 +26,11 @@ type cache struct {
 	bytes int64
 	limit int64
 	seq   uint64
+	buf   []byte // encoding scratch
 }
 
 type recEntry struct {
-	val  []byte // encoded Record; nil for a placeholder
+	val  string // encoded Record (immutable: decoded strings share it); "" for a placeholder
 	seq  uint64
 	busy bool
 }
@@ -52,16 +53,16 @@ func newCache(limit int64) *cache {
 }
 
 // record returns the encoded record of id and its sequence number, if the cache holds it
-// and no commit of id is in flight. The bytes must not be modified.
-func (c *cache) record(id string) (val []byte, seq uint64, ok bool) {
+// and no commit of id is in flight.
+func (c *cache) record(id string) (val string, seq uint64, ok bool) {
 	if c == nil {
-		return nil, 0, false
+		return "", 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.recs[id]
-	if e == nil || e.busy || e.val == nil {
-		return nil, 0, false
+	if e == nil || e.busy || e.val == "" {
+		return "", 0, false
 	}
 	return e.val, e.seq, true
 }
@@ -123,8 +124,9 @@ func (c *cache) endCommit(p *Preview, written bool) {
 		case !written || !t.rec.Exists():
 			c.bytes -= int64(len(t.id)+len(e.val)) + entryOverhead
 			delete(c.recs, t.id)
-		case t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt || e.val == nil:
-			val := encodeRecord(make([]byte, 0, 64+len(e.val)), &t.rec)
+		case t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt || e.val == "":
+			c.buf = encodeRecord(c.buf[:0], &t.rec)
+			val := string(c.buf)
 			c.bytes += int64(len(val) - len(e.val))
 			e.val, e.seq, e.busy = val, c.seq, false
 		default:

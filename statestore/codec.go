@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Value encoding. Every value starts with a format byte so the layout can evolve; a value
@@ -188,7 +189,20 @@ func (d *decoder) done() error {
 }
 
 func decodeRecord(buf []byte) (Record, error) {
-	d := decoder{buf: buf}
+	return decodeRecordFrom(decoder{buf: buf})
+}
+
+// decodeRecordString decodes a record held in an immutable string; its strings share the
+// string's memory instead of copying it.
+func decodeRecordString(val string) (Record, error) {
+	if val == "" {
+		return decodeRecord(nil)
+	}
+	// The bytes are only read, and strs keeps val alive.
+	return decodeRecordFrom(decoder{buf: unsafe.Slice(unsafe.StringData(val), len(val)), strs: val})
+}
+
+func decodeRecordFrom(d decoder) (Record, error) {
 	if f := d.byte(); d.err == nil && f != formatV1 {
 		return Record{}, fmt.Errorf("%w: unknown format %d", ErrCorrupt, f)
 	}

@@ -28,6 +28,13 @@ func TestRecordRoundTrip(t *testing.T) {
 		if diff := cmp.Diff(rec, got, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) })); diff != "" {
 			t.Errorf("round trip (-want +got):\n%s", diff)
 		}
+		fromString, err := decodeRecordString(string(b))
+		if err != nil {
+			t.Fatalf("decodeRecordString error: %v", err)
+		}
+		if diff := cmp.Diff(got, fromString, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) })); diff != "" {
+			t.Errorf("decodeRecordString differs from decodeRecord (-bytes +string):\n%s", diff)
+		}
 	}
 }
 
@@ -36,6 +43,9 @@ func TestDecodeRecordCorrupt(t *testing.T) {
 	for n := range len(good) {
 		if _, err := decodeRecord(good[:n]); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("decodeRecord(first %d of %d bytes) = %v; want ErrCorrupt", n, len(good), err)
+		}
+		if _, err := decodeRecordString(string(good[:n])); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("decodeRecordString(first %d of %d bytes) = %v; want ErrCorrupt", n, len(good), err)
 		}
 	}
 	bad := append([]byte{9}, good[1:]...)

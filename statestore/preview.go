@@ -177,7 +177,7 @@ func (s *Store) preview(txn *badger.Txn, updates []Update) (*Preview, error) {
 		t := touched{id: id}
 		var err error
 		if val, seq, ok := s.cache.record(id); ok {
-			if t.loaded, err = decodeRecord(val); err != nil {
+			if t.loaded, err = decodeRecordString(val); err != nil {
 				return t, fmt.Errorf("reading store %q from the cache: %w", id, err)
 			}
 			t.cached, t.seq = true, seq

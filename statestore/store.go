@@ -18,14 +18,15 @@ import (
 // ApplyBatch calls that touch the same stores at the same time make one fail with
 // ErrConflict (the stream applies each partition's batches in order, so it never does).
 type Store struct {
-	db    *badger.DB
-	cfg   Config
-	cache *cache // nil when disabled
-	log   *slog.Logger
-	stop  chan struct{}
-	wg    sync.WaitGroup
-	once  sync.Once
-	err   error // result of the first Close
+	db     *badger.DB
+	cfg    Config
+	cache  *cache    // nil when disabled
+	arenas sync.Pool // *[]byte: the key and value bytes of a commit
+	log    *slog.Logger
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error // result of the first Close
 
 	mu         sync.RWMutex // held for reading by every call, for writing by Close
 	closed     atomic.Bool
@@ -71,6 +72,7 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("opening badger at %q: %w", cfg.Dir, translateOpen(err))
 	}
 	s := &Store{db: db, cfg: cfg, log: log, stop: make(chan struct{}), cache: newCache(cfg.CacheSize)}
+	s.arenas.New = func() any { return new([]byte) }
 	if cfg.ValueLogGCInterval > 0 && !cfg.InMemory {
 		s.wg.Add(1)
 		go s.gcLoop(cfg.ValueLogGCInterval)
