@@ -18,6 +18,7 @@ import (
 
 // batch holds one batch's working data; its slices and maps are reused across batches.
 type batch struct {
+	msgBuf  []kafka.Message // the lane collects the batch's messages here
 	msgs    []kafka.Message
 	dead    []int               // message index → -1, or index into dlqErr
 	dlqErr  []*inputError       // dead-letter errors, in order
@@ -64,11 +65,12 @@ func (b *batch) reset(msgs []kafka.Message) {
 }
 
 // inflight is a batch whose outputs are acknowledged and whose state is being persisted
-// while the lane works on its next batch.
+// while the lane works on its next batches.
 type inflight struct {
 	done   chan struct{}
 	err    error
 	stores map[string]int // the batch's stores (its batch.last)
+	b      *batch         // reused by the lane once done
 }
 
 // wait waits for the batch to be persisted and committed; a nil inflight is done.
@@ -80,11 +82,18 @@ func (f *inflight) wait() error {
 	return f.err
 }
 
-// overlaps reports whether b updates a store the in-flight batch updated.
-func (f *inflight) overlaps(b *batch) bool {
-	if f == nil {
+// finished reports whether the batch is persisted (or failed).
+func (f *inflight) finished() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
 		return false
 	}
+}
+
+// overlaps reports whether b updates a store the in-flight batch updated.
+func (f *inflight) overlaps(b *batch) bool {
 	for i := range b.updates {
 		if _, ok := f.stores[b.updates[i].StoreID]; ok {
 			return true
@@ -93,14 +102,27 @@ func (f *inflight) overlaps(b *batch) bool {
 	return false
 }
 
+// waitOverlapping waits until no batch of queue (the lane's in-flight batches, oldest
+// first) that shares a store with b is still being persisted: the newest such one, and so
+// every one before it, since batches persist in order.
+func waitOverlapping(queue []*inflight, b *batch) error {
+	for i := len(queue) - 1; i >= 0; i-- {
+		if f := queue[i]; !f.finished() && f.overlaps(b) {
+			return f.wait()
+		}
+	}
+	return nil
+}
+
 // processBatch runs one batch through the pipeline: decode and validate, merge (preview),
 // score, produce the outputs and wait for their acknowledgement; then, in the background,
-// persist state and offsets, record emissions and commit the input offsets, and call release.
-// The previous batch of the lane (prev) is persisted first, and waited for before the merge
-// when the two share a store, so the merge always sees the state it follows. On error
-// nothing runs in the background and the caller releases.
+// persist state, offsets and emissions, commit the input offsets, and call release. Batches
+// persist in order: the background work first waits for prev (the lane's newest in-flight
+// batch, or nil). Before the merge it waits for every in-flight batch (queue) that shares a
+// store, so the merge always sees the state it follows. On error nothing runs in the
+// background and the caller releases.
 func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, b *batch, msgs []kafka.Message,
-	prev *inflight, release func()) (_ *inflight, err error) {
+	queue []*inflight, release func()) (_ *inflight, err error) {
 	start := time.Now()
 	defer func() {
 		if err != nil {
@@ -114,10 +136,8 @@ func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, b
 	if err := c.decodeAll(ctx, l, b); err != nil {
 		return nil, err
 	}
-	if prev.overlaps(b) {
-		if err := prev.wait(); err != nil {
-			return nil, err
-		}
+	if err := waitOverlapping(queue, b); err != nil {
+		return nil, err
 	}
 	if err := c.mergeAndScore(ctx, l, b); err != nil {
 		return nil, err
@@ -129,17 +149,21 @@ func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, b
 		return nil, err
 	}
 	acked := time.Now()
-	if err := prev.wait(); err != nil { // batches persist in order
-		return nil, err
-	}
 	offs := c.batchOffsets(b)
 	for _, o := range offs {
 		l.applied[o.Partition] = max(l.applied[o.Partition], o.Next)
 	}
-	f := &inflight{done: make(chan struct{}), stores: b.last}
+	var prev *inflight
+	if len(queue) > 0 {
+		prev = queue[len(queue)-1]
+	}
+	f := &inflight{done: make(chan struct{}), stores: b.last, b: b}
 	go func() {
 		defer close(f.done)
 		defer release()
+		if f.err = prev.wait(); f.err != nil { // batches persist in order
+			return
+		}
 		if f.err = c.persist(ctx, b, offs); f.err != nil {
 			return
 		}

@@ -26,9 +26,9 @@
 //
 // Batches run in lanes: lane i takes the partitions p with p mod Config.Lanes = i, so lanes
 // touch disjoint stores and run concurrently while every partition stays in order. Within a
-// lane, steps 6 and 7 of a batch run in the background while the next batch goes through
-// steps 1 to 5; the next batch waits for them before merging when the two share a store, and
-// before its own step 6.
+// lane, steps 6 and 7 of a batch run in the background while the next batches go through
+// steps 1 to 5 (up to four batches persisting at once, in order); a batch waits for them
+// before merging when it shares a store with one, and its own step 6 follows theirs.
 //
 // A crash anywhere repeats outputs and never loses one (at least once). Outputs are keyed by
 // store id, murmur2-partitioned like Java clients, and deterministic for a given state and

@@ -2,7 +2,6 @@ package stream
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"sync"
 	"time"
@@ -14,13 +13,29 @@ import (
 // lives in one partition, so lanes touch disjoint stores and their batches (state-store
 // transactions included) run concurrently; within a lane, batches run in order, so each
 // partition keeps its order. A lane's I/O waits (acknowledgements, fsync, commit) overlap the
-// other lanes' work.
+// other lanes' work, and its batches' persists overlap its next batches (up to maxInflight).
 type lane struct {
 	id      int
 	in      chan kafka.Message
 	applied map[int32]int64 // next offset to apply, for this lane's partitions
-	bufs    [2]batch        // the batch in hand and the one being persisted
+	free    []*batch        // batch buffers to reuse
 	pool    *scorers        // the serving model's scorers for this lane; nil before the first model
+}
+
+// maxInflight bounds a lane's batches whose outputs are acknowledged and whose state is still
+// being persisted. A state-store write that stalls (a memtable flush, a slow fsync) then
+// holds back only the persisting, not the next batches' outputs, until this many are
+// waiting.
+const maxInflight = 4
+
+// batch returns a buffer for the lane's next batch.
+func (l *lane) batch() *batch {
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free = l.free[:n-1]
+		return b
+	}
+	return &batch{}
 }
 
 // lanes returns the number of lanes Run uses.
@@ -113,45 +128,63 @@ func (c *Consumer) runLanes(ctx context.Context, r *kafka.Reader) error {
 }
 
 // runLane collects the lane's batches and processes them. A batch's persist and commit run
-// in the background while the next batch is decoded, scored and produced (see processBatch);
-// each holds swapMu shared until it is persisted. Batches run under hard, which outlives ctx
-// by Config.ShutdownTimeout, so a batch in hand at shutdown is finished and committed.
+// in the background while the next batches are decoded, scored and produced (see
+// processBatch); each holds swapMu shared until it is persisted. Batches run under hard,
+// which outlives ctx by Config.ShutdownTimeout, so batches in hand at shutdown are finished
+// and committed.
 func (c *Consumer) runLane(ctx, hard context.Context, r *kafka.Reader, l *lane) (err error) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var prev *inflight
+	var queue []*inflight // in-flight batches, oldest first
 	defer func() {
-		if werr := prev.wait(); werr != nil {
-			if ctx.Err() != nil {
-				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "err", werr)
-				return
+		for _, f := range queue { // every background persist ends before the lane does
+			if werr := f.wait(); werr != nil && err == nil {
+				err = c.laneError(ctx, werr)
 			}
-			err = errors.Join(err, werr)
 		}
 	}()
-	var msgs [2][]kafka.Message
-	for k := 0; ; k ^= 1 {
-		batch := msgs[k][:0]
+	for {
+		for len(queue) > 0 && (len(queue) >= maxInflight || queue[0].finished()) {
+			if werr := queue[0].wait(); werr != nil {
+				return c.laneError(ctx, werr)
+			}
+			l.free = append(l.free, queue[0].b)
+			queue = queue[1:]
+		}
+		b := l.batch()
+		msgs := b.msgBuf[:0]
 		select {
 		case <-ctx.Done():
+			l.free = append(l.free, b)
 			return nil
 		case m := <-l.in:
-			batch = append(batch, m)
+			msgs = append(msgs, m)
 		}
-		batch = c.fill(ctx, l, batch, timer)
-		msgs[k] = batch
+		msgs = c.fill(ctx, l, msgs, timer)
+		b.msgBuf = msgs
 		c.swapMu.RLock()
-		f, perr := c.processBatch(hard, r, l, &l.bufs[k], batch, prev, c.swapMu.RUnlock)
+		f, perr := c.processBatch(hard, r, l, b, msgs, queue, c.swapMu.RUnlock)
 		if perr != nil {
 			c.swapMu.RUnlock()
+			l.free = append(l.free, b)
 			if ctx.Err() != nil {
-				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "messages", len(batch), "err", perr)
+				c.log.Warn("batch abandoned at shutdown; it will be consumed again", "messages", len(msgs), "err", perr)
 				return nil
 			}
 			return perr
 		}
-		prev = f
+		queue = append(queue, f)
 	}
+}
+
+// laneError is what a lane returns for a failed persist: nil at shutdown (the batch is
+// consumed again after the restart), else the error.
+func (c *Consumer) laneError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		c.log.Warn("batch abandoned at shutdown; it will be consumed again", "err", err)
+		return nil
+	}
+	return err
 }
 
 // fill adds messages to batch until it is full or BatchMaxWait has passed.

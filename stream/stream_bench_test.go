@@ -103,22 +103,23 @@ func BenchmarkBatch(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			l := c.lanes[0]
+			bt := l.batch()
 			for b.Loop() {
-				l.bufs[0].reset(msgs)
-				if err := c.decodeAll(ctx, l, &l.bufs[0]); err != nil {
+				bt.reset(msgs)
+				if err := c.decodeAll(ctx, l, bt); err != nil {
 					b.Fatal(err)
 				}
-				if err := c.mergeAndScore(ctx, l, &l.bufs[0]); err != nil {
+				if err := c.mergeAndScore(ctx, l, bt); err != nil {
 					b.Fatal(err)
 				}
-				if err := c.encodeOutputs(&l.bufs[0]); err != nil {
+				if err := c.encodeOutputs(bt); err != nil {
 					b.Fatal(err)
 				}
-				if len(l.bufs[0].finals) != size {
-					b.Fatalf("%d stores changed; want %d", len(l.bufs[0].finals), size)
+				if len(bt.finals) != size {
+					b.Fatalf("%d stores changed; want %d", len(bt.finals), size)
 				}
-				l.bufs[0].preview.Discard()
-				l.bufs[0].preview = nil
+				bt.preview.Discard()
+				bt.preview = nil
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/message")
 		})
