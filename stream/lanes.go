@@ -43,7 +43,7 @@ func (c Config) lanes() int {
 	if c.Lanes > 0 {
 		return c.Lanes
 	}
-	return runtime.GOMAXPROCS(0)
+	return runtime.GOMAXPROCS(0) + 1
 }
 
 func (c *Consumer) laneOf(partition int) *lane { return c.lanes[partition%len(c.lanes)] }

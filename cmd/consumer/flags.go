@@ -93,7 +93,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	fs.IntVar(&o.modelMaxMessageBytes, "model-max-message-bytes", d.Setup.ModelMaxMessageBytes, "max.message.bytes of a created models topic")
 	fs.IntVar(&o.batchSize, "batch-size", d.BatchSize, "maximum messages per batch")
 	fs.DurationVar(&o.batchWait, "batch-wait", d.BatchMaxWait, "how long a batch waits for more messages")
-	fs.IntVar(&o.lanes, "lanes", d.Lanes, "batches processed at once, each from its own partitions (0: one per CPU)")
+	fs.IntVar(&o.lanes, "lanes", d.Lanes, "batches processed at once, each from its own partitions (0: one per CPU, plus one)")
 	fs.DurationVar(&o.commitInterval, "commit-interval", d.CommitInterval, "how often input offsets are committed to the group in the background (0: after every batch)")
 	fs.DurationVar(&o.produceLinger, "produce-linger", d.ProduceLinger, "how long an output writer waits for more messages before sending a partition's batch")
 	fs.IntVar(&o.maxMessageBytes, "max-message-bytes", d.MaxMessageBytes, "input messages larger than this are dead-lettered")
