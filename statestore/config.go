@@ -71,7 +71,7 @@ type Config struct {
 	// Compression is the block compression of the tables. Default CompressionNone (the zero
 	// value); Badger's own default is Snappy. On the stream's workload (100,000 stores,
 	// bench/stream_compare.py) Snappy cost about 4% of the consumer's CPU in decompressing
-	// blocks and saved little disk (docs/benchmarks/stream.md).
+	// blocks and saved little disk (docs/BENCHMARKS.md).
 	Compression Compression
 	// BlockCacheSize is the cache of decompressed (and decrypted) table blocks in bytes.
 	// Default 32 MiB (Badger: 256 MiB); 0 means the default (Badger needs one when blocks

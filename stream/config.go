@@ -51,7 +51,7 @@ type Compression int
 const (
 	// CompressionNone sends batches uncompressed. The outputs are small Avro records; on
 	// loopback and a LAN this costs the consumer and the broker the least CPU
-	// (docs/benchmarks/stream.md).
+	// (docs/BENCHMARKS.md).
 	CompressionNone Compression = iota
 	// CompressionLZ4 is fast; worth it where network bytes are scarce.
 	CompressionLZ4
@@ -195,7 +195,7 @@ type Config struct {
 	// partition's batches stay in order). Default runtime.GOMAXPROCS(0) + 1: a lane waits for
 	// acknowledgements between its CPU bursts, and one lane more than CPUs keeps them busy
 	// (on 2 CPUs, 3 lanes drained a backlog about a third faster than 2; see
-	// docs/benchmarks/stream.md). Zero means the default.
+	// docs/BENCHMARKS.md). Zero means the default.
 	Lanes int
 	// ScoreWorkers is how many goroutines score a batch's (or a rescore chunk's) stores.
 	// Default runtime.GOMAXPROCS(0); zero means the default.
