@@ -61,6 +61,7 @@ type options struct {
 	modelMaxMessageBytes int
 	pprof                bool
 	stateCompression     string
+	stateMemtableMiB     int
 	outputCompression    string
 	commitInterval       time.Duration
 	produceLinger        time.Duration
@@ -82,6 +83,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	fs.StringVar(&o.encryptionKeyFile, "encryption-key-file", "", "file holding a 16, 24 or 32 byte AES key to encrypt the state store at rest")
 	fs.BoolVar(&o.syncWrites, "sync-writes", true, "fsync every state store batch before committing Kafka offsets")
 	fs.StringVar(&o.stateCompression, "state-compression", statestore.DefaultConfig("").Compression.String(), "block compression of the state store's tables: none, snappy or zstd")
+	fs.IntVar(&o.stateMemtableMiB, "state-memtable-mib", int(statestore.DefaultConfig("").MemTableSize>>20), "size of each of the state store's memtables in MiB (smaller: less memory, more frequent compactions)")
 	fs.StringVar(&o.outputCompression, "output-compression", d.Compression.String(), "compression of the produced outputs: none, lz4, snappy, zstd or gzip")
 	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "address of the HTTP API (/metrics, /healthz, /readyz, /v1/...)")
 	fs.StringVar(&o.configFile, "config", "", "segmentation config YAML whose numeric bounds validate input (default: the embedded default)")
@@ -197,6 +199,10 @@ func (o *options) stateConfig() (statestore.Config, error) {
 		return c, err
 	}
 	c.Compression = comp
+	if o.stateMemtableMiB < 1 {
+		return c, fmt.Errorf("--state-memtable-mib %d: want at least 1", o.stateMemtableMiB)
+	}
+	c.MemTableSize = int64(o.stateMemtableMiB) << 20
 	if o.encryptionKeyFile != "" {
 		key, err := os.ReadFile(o.encryptionKeyFile)
 		if err != nil {

@@ -250,10 +250,10 @@ func TestTuningFlags(t *testing.T) {
 		t.Errorf("default output compression = %v, %v; want none", cfg.Compression, err)
 	}
 	scfg, err := o.stateConfig()
-	if err != nil || scfg.Compression != statestore.CompressionNone {
-		t.Errorf("default state compression = %v, %v; want none", scfg.Compression, err)
+	if err != nil || scfg.Compression != statestore.CompressionNone || scfg.MemTableSize != 64<<20 {
+		t.Errorf("default state compression, memtable = %v, %d, %v; want none, 64 MiB", scfg.Compression, scfg.MemTableSize, err)
 	}
-	o, err = parseFlags([]string{"--output-compression", "lz4", "--state-compression", "snappy", "--lanes", "3",
+	o, err = parseFlags([]string{"--output-compression", "lz4", "--state-compression", "snappy", "--state-memtable-mib", "16", "--lanes", "3",
 		"--commit-interval", "0", "--produce-linger", "500us"}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -263,8 +263,12 @@ func TestTuningFlags(t *testing.T) {
 		t.Errorf("tuning flags = compression %v, lanes %d, commit interval %s, linger %s, %v",
 			cfg.Compression, cfg.Lanes, cfg.CommitInterval, cfg.ProduceLinger, err)
 	}
-	if scfg, err = o.stateConfig(); err != nil || scfg.Compression != statestore.CompressionSnappy {
-		t.Errorf("--state-compression snappy = %v, %v", scfg.Compression, err)
+	if scfg, err = o.stateConfig(); err != nil || scfg.Compression != statestore.CompressionSnappy || scfg.MemTableSize != 16<<20 {
+		t.Errorf("--state-compression snappy --state-memtable-mib 16 = %v, %d, %v", scfg.Compression, scfg.MemTableSize, err)
+	}
+	o, _ = parseFlags([]string{"--state-memtable-mib", "0"}, noEnv, io.Discard)
+	if _, err := o.stateConfig(); err == nil || !strings.Contains(err.Error(), "state-memtable-mib") {
+		t.Errorf("--state-memtable-mib 0: error %v, want one naming the flag", err)
 	}
 	o, _ = parseFlags([]string{"--output-compression", "brotli", "--state-compression", "lzma"}, noEnv, io.Discard)
 	if _, err := o.streamConfig([]string{"k:9092"}); err == nil {
