@@ -70,7 +70,7 @@ type Config struct {
 	// compaction that rewrites most of the state (updates touch stores uniformly), so
 	// small memtables mean frequent bursts of compaction: with 16 MiB, every ~18 s at
 	// 10,000 updates/s, each a second-long latency episode on 2 cores (p99 117–161 ms against
-	// 85 ms with 64 MiB, docs/BENCHMARKS.md). Lower it only where memory is scarcer than
+	// 46–86 ms with 64 MiB, docs/BENCHMARKS.md). Lower it only where memory is scarcer than
 	// latency. 0 means the default.
 	MemTableSize int64
 	// Compression is the block compression of the tables. Default CompressionNone (the zero
