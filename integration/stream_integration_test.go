@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +23,6 @@ import (
 	"github.com/storeseg/storeseg/config"
 	"github.com/storeseg/storeseg/model"
 	"github.com/storeseg/storeseg/model/forest"
-	"github.com/storeseg/storeseg/model/frame"
 	"github.com/storeseg/storeseg/model/hdbscan"
 	"github.com/storeseg/storeseg/schemas"
 	"github.com/storeseg/storeseg/statestore"
@@ -87,16 +85,7 @@ func fitModel(t *testing.T, n int, seed uint64) (*model.Bundle, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := g.Frame(n)
-	raw := &frame.Frame{IDName: full.IDName, IDs: full.IDs}
-	for _, s := range cfg.Numeric {
-		j := slices.Index(full.NumNames, s.Name)
-		raw.NumNames, raw.Num = append(raw.NumNames, s.Name), append(raw.Num, full.Num[j])
-	}
-	for _, s := range cfg.Categorical {
-		q := slices.Index(full.CatNames, s.Name)
-		raw.CatNames, raw.Cat, raw.Levels = append(raw.CatNames, s.Name), append(raw.Cat, full.Cat[q]), append(raw.Levels, full.Levels[q])
-	}
+	raw := g.Frame(n) // Fit keeps the columns the config names
 	fc := cfg.FitConfig()
 	fc.HDBSCAN = hdbscan.Config{MinClusterSize: 20, MinSamples: 10}
 	fc.Assign = forest.AssignConfig{CoreThreshold: 0.5, Forest: forest.Config{NEstimators: 30, Seed: 7}}

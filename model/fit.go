@@ -104,7 +104,7 @@ func Fit(ctx context.Context, in FitInput, cfg FitConfig) (*FitResult, error) {
 	if !(cfg.MinClusterShare >= 0 && cfg.MinClusterShare <= 0.5) {
 		return nil, fmt.Errorf("model: min cluster share %v outside [0, 0.5]", cfg.MinClusterShare)
 	}
-	raw, err := project(in.Raw, cfg.Preprocess)
+	raw, err := Project(in.Raw, cfg.Preprocess)
 	if err != nil {
 		return nil, err
 	}
@@ -150,9 +150,11 @@ func Fit(ctx context.Context, in FitInput, cfg FitConfig) (*FitResult, error) {
 	return r, nil
 }
 
-// project returns the frame's columns the spec names, in the spec's order, so that records,
-// their hashes and the bundle's feature spec agree whatever else the snapshot holds.
-func project(f *frame.Frame, spec preprocess.Spec) (*frame.Frame, error) {
+// Project returns the frame's columns the spec names, in the spec's order (sharing their
+// data), so that records, their hashes and the bundle's feature spec agree whatever else the
+// snapshot holds. Fit applies it to its input; a column the spec names but the frame lacks
+// is an error naming it.
+func Project(f *frame.Frame, spec preprocess.Spec) (*frame.Frame, error) {
 	out := &frame.Frame{IDName: f.IDName, IDs: f.IDs}
 	for _, s := range spec.Numeric {
 		j := slices.Index(f.NumNames, s.Name)

@@ -35,7 +35,7 @@ func TestEndToEnd(t *testing.T) {
 	sc := b.NewScorer()
 	for i := range n {
 		sa := decodeAssignment(t, got[string(g.Key(i))].Value)
-		rec := onlyFeatures(g.Frame(i+1), config.Default()).Row(i)
+		rec := onlyFeatures(t, g.Frame(i+1), config.Default()).Row(i)
 		want, err := sc.Score(string(g.Key(i)), rec)
 		if err != nil {
 			t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,7 +60,7 @@ func fitBundle(t testing.TB, n int, cfg *config.Config, renamed map[string]strin
 	fc := cfg.FitConfig()
 	fc.HDBSCAN = hdbscan.Config{MinClusterSize: 20, MinSamples: 10}
 	fc.Assign = forest.AssignConfig{CoreThreshold: 0.5, Forest: forest.Config{NEstimators: 20, Seed: 7}}
-	r, err := model.Fit(context.Background(), model.FitInput{Raw: onlyFeatures(raw, cfg), ConfigHash: "stream-test"}, fc)
+	r, err := model.Fit(context.Background(), model.FitInput{Raw: raw, ConfigHash: "stream-test"}, fc)
 	if err != nil {
 		t.Fatalf("fitting the test model: %v", err)
 	}
@@ -73,15 +72,11 @@ func fitBundle(t testing.TB, n int, cfg *config.Config, renamed map[string]strin
 }
 
 // onlyFeatures keeps the columns cfg uses (the generator has more, e.g. city).
-func onlyFeatures(f *frame.Frame, cfg *config.Config) *frame.Frame {
-	out := &frame.Frame{IDName: f.IDName, IDs: f.IDs}
-	for _, s := range cfg.Numeric {
-		j := slices.Index(f.NumNames, s.Name)
-		out.NumNames, out.Num = append(out.NumNames, s.Name), append(out.Num, f.Num[j])
-	}
-	for _, s := range cfg.Categorical {
-		q := slices.Index(f.CatNames, s.Name)
-		out.CatNames, out.Cat, out.Levels = append(out.CatNames, s.Name), append(out.Cat, f.Cat[q]), append(out.Levels, f.Levels[q])
+func onlyFeatures(t testing.TB, f *frame.Frame, cfg *config.Config) *frame.Frame {
+	t.Helper()
+	out, err := model.Project(f, cfg.FitConfig().Preprocess)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/storeseg/storeseg/config"
 	"github.com/storeseg/storeseg/model"
-	"github.com/storeseg/storeseg/model/frame"
 	"github.com/storeseg/storeseg/schemas"
 	"github.com/storeseg/storeseg/statestore"
 	"github.com/storeseg/storeseg/stream/loadgen"
@@ -28,16 +26,7 @@ func benchModel(b *testing.B, n int) (*model.Bundle, *loadgen.Generator) {
 		b.Fatal(err)
 	}
 	cfg := config.Default()
-	full := g.Frame(n)
-	raw := &frame.Frame{IDName: full.IDName, IDs: full.IDs}
-	for _, s := range cfg.Numeric {
-		j := slices.Index(full.NumNames, s.Name)
-		raw.NumNames, raw.Num = append(raw.NumNames, s.Name), append(raw.Num, full.Num[j])
-	}
-	for _, s := range cfg.Categorical {
-		q := slices.Index(full.CatNames, s.Name)
-		raw.CatNames, raw.Cat, raw.Levels = append(raw.CatNames, s.Name), append(raw.Cat, full.Cat[q]), append(raw.Levels, full.Levels[q])
-	}
+	raw := g.Frame(n) // Fit keeps the columns the config names
 	r, err := model.Fit(context.Background(), model.FitInput{Raw: raw}, cfg.FitConfig())
 	if err != nil {
 		b.Fatal(err)

@@ -20,7 +20,6 @@ import (
 	"github.com/storeseg/storeseg/config"
 	"github.com/storeseg/storeseg/model"
 	"github.com/storeseg/storeseg/model/forest"
-	"github.com/storeseg/storeseg/model/frame"
 	"github.com/storeseg/storeseg/model/hdbscan"
 	"github.com/storeseg/storeseg/statestore"
 	"github.com/storeseg/storeseg/stream"
@@ -65,16 +64,7 @@ func writeBundle(t *testing.T, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := g.Frame(n)
-	raw := &frame.Frame{IDName: full.IDName, IDs: full.IDs}
-	for _, s := range cfg.Numeric {
-		j := slices.Index(full.NumNames, s.Name)
-		raw.NumNames, raw.Num = append(raw.NumNames, s.Name), append(raw.Num, full.Num[j])
-	}
-	for _, s := range cfg.Categorical {
-		q := slices.Index(full.CatNames, s.Name)
-		raw.CatNames, raw.Cat, raw.Levels = append(raw.CatNames, s.Name), append(raw.Cat, full.Cat[q]), append(raw.Levels, full.Levels[q])
-	}
+	raw := g.Frame(n) // Fit keeps the columns the config names
 	fc := cfg.FitConfig()
 	fc.HDBSCAN = hdbscan.Config{MinClusterSize: 20, MinSamples: 10}
 	fc.Assign = forest.AssignConfig{CoreThreshold: 0.5, Forest: forest.Config{NEstimators: 20, Seed: 7}}
