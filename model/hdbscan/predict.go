@@ -79,7 +79,7 @@ type Predictor struct {
 }
 
 type predScratch struct {
-	nb  []neighbor // the search's candidates: capacity 2k
+	nb  []neighbor // the search's candidates: capacity k
 	off []float64
 	q   knnQuery
 }
@@ -136,7 +136,7 @@ func newPredictor(tree *kdTree, ms int, core []float64, ct *ctree, sel []int32) 
 func (p *Predictor) initScratch() {
 	k := min(2*p.minSamples, p.tree.n)
 	d := p.tree.d
-	p.scratch.New = func() any { return &predScratch{nb: make([]neighbor, 0, 2*k), off: make([]float64, d)} }
+	p.scratch.New = func() any { return &predScratch{nb: make([]neighbor, 0, k), off: make([]float64, d)} }
 }
 
 // Dims is the number of columns a point must have (0 for the zero Predictor).
@@ -322,14 +322,13 @@ func (p *Predictor) nearest(x []float64, s *predScratch) (row int32, lambda, min
 // for a few more distances, about 8% faster at k = 26 in 4 dimensions.
 const scanRows = 32
 
-// knnQuery is one k-nearest-neighbour query of a Predictor: candidates closer than the
-// bound (the k-th smallest of the candidates kept when it last compacted) collect unsorted
-// in buf, which is compacted to its k smallest whenever it fills (a selection, O(len) for k
-// candidates where a heap would pay O(log k) per candidate).
+// knnQuery is one k-nearest-neighbour query of a Predictor: the k smallest candidates so far
+// in a max-heap under neighbor.less, so the bound (the heap's top once it holds k) tightens
+// with every closer candidate.
 type knnQuery struct {
 	t     *kdTree
 	x     []float64
-	buf   []neighbor // len ≤ 2k
+	buf   []neighbor // max-heap, len ≤ k
 	k     int
 	bound neighbor // every row not in buf is at or above it
 	off   []float64
@@ -342,38 +341,50 @@ type knnQuery struct {
 // that distance may hold a smaller row, so it is searched).
 func (p *Predictor) knn(x []float64, s *predScratch, k int) []neighbor {
 	q := &s.q
-	*q = knnQuery{t: p.tree, x: x, buf: s.nb[: 0 : 2*k], k: k, bound: neighbor{math.Inf(1), math.MaxInt32}, off: s.off}
+	*q = knnQuery{t: p.tree, x: x, buf: s.nb[:0:k], k: k, bound: neighbor{math.Inf(1), math.MaxInt32}, off: s.off}
 	clear(q.off)
 	q.visit(0)
-	if len(q.buf) > k {
-		selectNth(q.buf, k-1)
-		q.buf = q.buf[:k]
-	}
 	return q.buf
 }
 
+// add offers candidate c, which is below the bound.
 func (q *knnQuery) add(c neighbor) {
-	q.buf = append(q.buf, c)
-	switch len(q.buf) {
-	case q.k: // the first k: the bound is their largest
-		if math.IsInf(q.bound.rd, 1) {
-			q.bound = q.buf[0]
-			for _, v := range q.buf[1:] {
-				if q.bound.less(v) {
-					q.bound = v
-				}
+	h := q.buf
+	if len(h) < q.k {
+		h = append(h, c)
+		i := len(h) - 1
+		for i > 0 {
+			up := (i - 1) / 2
+			if !h[up].less(c) {
+				break
 			}
+			h[i] = h[up]
+			i = up
 		}
-	case cap(q.buf):
-		selectNth(q.buf, q.k-1)
-		q.buf = q.buf[:q.k]
-		q.bound = q.buf[q.k-1]
-		for _, v := range q.buf[:q.k-1] { // selectNth left the k-th at k−1; keep the largest
-			if q.bound.less(v) {
-				q.bound = v
-			}
+		h[i] = c
+		q.buf = h
+		if len(h) == q.k {
+			q.bound = h[0]
 		}
+		return
 	}
+	n, i := len(h), 0 // replace the top, sift down
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		if r := l + 1; r < n && h[l].less(h[r]) {
+			l = r
+		}
+		if !c.less(h[l]) {
+			break
+		}
+		h[i] = h[l]
+		i = l
+	}
+	h[i] = c
+	q.bound = h[0]
 }
 
 func (q *knnQuery) visit(id int) {
@@ -384,14 +395,7 @@ func (q *knnQuery) visit(id int) {
 		if id != 0 && t.pointBoxRd(q.x, id) > q.bound.rd {
 			return
 		}
-		pts := t.pts[int(nd.start)*d : int(nd.end)*d]
-		for j := int(nd.start); j < int(nd.end); j++ {
-			c := neighbor{rdist(q.x, pts[:d]), t.idx[j]}
-			pts = pts[d:]
-			if c.less(q.bound) {
-				q.add(c)
-			}
-		}
+		q.scan(int(nd.start), int(nd.end))
 		return
 	}
 	dim := int(t.split[id])
@@ -416,49 +420,15 @@ func (q *knnQuery) visit(id int) {
 	q.off[dim] = old
 }
 
-// selectNth reorders h so that h[n] is the element sorting by neighbor.less would put there,
-// with only smaller elements before it and only larger ones after it (Hoare's quickselect
-// with a median-of-three pivot; the elements are distinct, as rows are).
-func selectNth(h []neighbor, n int) {
-	lo, hi := 0, len(h)-1
-	for hi-lo >= 12 {
-		m := lo + (hi-lo)/2
-		if h[m].less(h[lo]) {
-			h[m], h[lo] = h[lo], h[m]
-		}
-		if h[hi].less(h[lo]) {
-			h[hi], h[lo] = h[lo], h[hi]
-		}
-		if h[hi].less(h[m]) {
-			h[hi], h[m] = h[m], h[hi]
-		}
-		pivot := h[m]
-		i, j := lo, hi
-		for i <= j {
-			for h[i].less(pivot) {
-				i++
-			}
-			for pivot.less(h[j]) {
-				j--
-			}
-			if i <= j {
-				h[i], h[j] = h[j], h[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case n <= j:
-			hi = j
-		case n >= i:
-			lo = i
-		default:
-			return // h[n] equals the pivot
-		}
-	}
-	for i := lo + 1; i <= hi; i++ { // insertion sort of the small rest
-		for j := i; j > lo && h[j].less(h[j-1]); j-- {
-			h[j], h[j-1] = h[j-1], h[j]
+// scan offers the rows at tree positions [start, end) as candidates.
+func (q *knnQuery) scan(start, end int) {
+	d, x := q.t.d, q.x
+	idx := q.t.idx[start:end]
+	pts := q.t.pts[start*d : end*d]
+	for j, row := range idx {
+		c := neighbor{rdist(x, pts[j*d:j*d+d]), row}
+		if c.less(q.bound) {
+			q.add(c)
 		}
 	}
 }
