@@ -140,7 +140,7 @@ func (s *Store) commit(ctx context.Context, p *Preview, offsets []Offset) error 
 		return ErrConflict
 	}
 	err := s.write(ctx, &txn, p, offsets)
-	s.cache.endCommit(p, err == nil)
+	s.cache.endCommit(p, err == nil, s.dict.snap())
 	return err
 }
 
@@ -149,14 +149,18 @@ func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets
 	defer s.arenas.Put(ap)
 	arena := (*ap)[:0]
 	defer func() { *ap = arena[:0] }()
-	err := p.Changed(func(id string, _, rec Record, changed bool) error {
+	snap, err := s.extendDict(p)
+	if err != nil {
+		return err
+	}
+	err = p.Changed(func(id string, _, rec Record, changed bool) error {
 		if !changed {
 			return nil
 		}
 		ks := len(arena)
 		arena = append(append(arena, prefixState...), id...)
 		vs := len(arena)
-		arena = encodeRecord(arena, &rec)
+		arena = encodeRecord(arena, &rec, snap)
 		e := badger.NewEntry(arena[ks:vs:vs], arena[vs:len(arena):len(arena)])
 		if !rec.Exists() && s.cfg.TombstoneTTL > 0 {
 			e = e.WithTTL(s.cfg.TombstoneTTL)
@@ -183,6 +187,26 @@ func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets
 		return fmt.Errorf("committing batch: %w", err)
 	}
 	return nil
+}
+
+// extendDict gives dictionary ids to the strings of p's changed records that have none yet
+// (persisting them first; see dict.go) and returns the dictionary to encode them with.
+func (s *Store) extendDict(p *Preview) (*dictSnap, error) {
+	snap := s.dict.snap()
+	var missing []string
+	_ = p.Changed(func(_ string, _, rec Record, changed bool) error {
+		if changed {
+			missing = snap.missing(missing, &rec)
+		}
+		return nil
+	})
+	if len(missing) == 0 || len(snap.strs) >= dictMaxEntries {
+		return snap, nil
+	}
+	if err := s.dict.add(s.db, missing); err != nil {
+		return nil, err
+	}
+	return s.dict.snap(), nil
 }
 
 // set adds e to *txn, committing it and starting a new one when it is full.

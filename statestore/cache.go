@@ -109,8 +109,9 @@ func (c *cache) beginCommit(p *Preview) (ok bool) {
 	return true
 }
 
-// endCommit stores the records p wrote (all of them forgotten when !written) and clears busy.
-func (c *cache) endCommit(p *Preview, written bool) {
+// endCommit stores the records p wrote (all of them forgotten when !written), encoded with
+// snap, and clears busy.
+func (c *cache) endCommit(p *Preview, written bool, snap *dictSnap) {
 	if c == nil {
 		return
 	}
@@ -125,7 +126,7 @@ func (c *cache) endCommit(p *Preview, written bool) {
 			c.bytes -= int64(len(t.id)+len(e.val)) + entryOverhead
 			delete(c.recs, t.id)
 		case t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt || e.val == "":
-			c.buf = encodeRecord(c.buf[:0], &t.rec)
+			c.buf = encodeRecord(c.buf[:0], &t.rec, snap)
 			val := string(c.buf)
 			c.bytes += int64(len(val) - len(e.val))
 			e.val, e.seq, e.busy = val, c.seq, false

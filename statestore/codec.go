@@ -11,21 +11,24 @@ import (
 // Value encoding. Every value starts with a format byte so the layout can evolve; a value
 // that does not decode is ErrCorrupt, never a panic.
 //
-// Record (format 1):
+// Record (format 2, written since the string dictionary; format 1 is still read):
 //
-//	u8 format=1 | uvarint flags (1 = HasSequence) | varint DeletedAt | uvarint Revision
-//	| string StoreID | varint UpdatedAt | string Source | [varint Sequence]
-//	| uvarint len(Num) | { string Name | u8 Missing | [f64le Value] | uvarint UpdatedAt-EventTime }
-//	| uvarint len(Cat) | { string Name | u8 Missing | [string Value] | uvarint UpdatedAt-EventTime }
+//	u8 format=2 | uvarint flags (1 = HasSequence) | varint DeletedAt | uvarint Revision
+//	| string StoreID | varint UpdatedAt | dstring Source | [varint Sequence]
+//	| uvarint len(Num) | { dstring Name | u8 Missing | [f64le Value] | uvarint UpdatedAt-EventTime }
+//	| uvarint len(Cat) | { dstring Name | u8 Missing | [dstring Value] | uvarint UpdatedAt-EventTime }
 //
-// Strings are uvarint length + bytes. Event times are stored as their distance below
-// UpdatedAt, which is small and so short. Emission (format 1):
+// Strings are uvarint length + bytes. A dstring is uvarint 0 + a string, or uvarint id+1 for
+// the string with that id in the store's dictionary (dict.go). Format 1 has a string where
+// format 2 has a dstring. Event times are stored as their distance below UpdatedAt, which
+// is small and so short. Emission (format 1):
 //
 //	u8 format=1 | uvarint Revision | string ModelVersion | varint SegmentID | u8 Acked
 //
 // Offset: 8-byte big-endian Next.
 const (
 	formatV1    = 1
+	formatV2    = 2
 	flagHasSeq  = 1
 	maxFeatures = 1 << 20
 )
@@ -36,25 +39,37 @@ func appendStr(dst []byte, s string) []byte {
 	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
 }
 
-func encodeRecord(dst []byte, rec *Record) []byte {
+// appendDictStr appends v as a dstring: its id in snap when it has one, else inline.
+func appendDictStr(dst []byte, v string, snap *dictSnap) []byte {
+	if id, ok := snap.ids[v]; ok {
+		return appendUvarint(dst, uint64(id)+1)
+	}
+	return appendStr(append(dst, 0), v)
+}
+
+// encodeRecord appends rec in format 2, with the ids snap has (nil: every string inline).
+func encodeRecord(dst []byte, rec *Record, snap *dictSnap) []byte {
+	if snap == nil {
+		snap = &dictSnap{}
+	}
 	s := &rec.State
 	var flags uint64
 	if s.HasSequence {
 		flags |= flagHasSeq
 	}
-	dst = append(dst, formatV1)
+	dst = append(dst, formatV2)
 	dst = appendUvarint(dst, flags)
 	dst = appendVarint(dst, rec.DeletedAt)
 	dst = appendUvarint(dst, rec.Revision)
 	dst = appendStr(dst, s.StoreID)
 	dst = appendVarint(dst, s.UpdatedAt)
-	dst = appendStr(dst, s.Source)
+	dst = appendDictStr(dst, s.Source, snap)
 	if s.HasSequence {
 		dst = appendVarint(dst, s.Sequence)
 	}
 	dst = appendUvarint(dst, uint64(len(s.Num)))
 	for _, f := range s.Num {
-		dst = appendStr(dst, f.Name)
+		dst = appendDictStr(dst, f.Name, snap)
 		if f.Missing {
 			dst = append(dst, 1)
 		} else {
@@ -64,11 +79,11 @@ func encodeRecord(dst []byte, rec *Record) []byte {
 	}
 	dst = appendUvarint(dst, uint64(len(s.Cat)))
 	for _, f := range s.Cat {
-		dst = appendStr(dst, f.Name)
+		dst = appendDictStr(dst, f.Name, snap)
 		if f.Missing {
 			dst = append(dst, 1)
 		} else {
-			dst = appendStr(append(dst, 0), f.Value)
+			dst = appendDictStr(append(dst, 0), f.Value, snap)
 		}
 		dst = appendUvarint(dst, uint64(s.UpdatedAt-f.EventTime))
 	}
@@ -80,7 +95,9 @@ type decoder struct {
 	buf  []byte
 	off  int
 	err  error
-	strs string // one copy of buf, which decoded strings are substrings of
+	strs string    // one copy of buf, which decoded strings are substrings of
+	dict *dictSnap // for format 2's dstrings
+	v2   bool      // the record is in format 2
 }
 
 func (d *decoder) fail(what string) {
@@ -169,6 +186,25 @@ func (d *decoder) str() string {
 	return s
 }
 
+// dstr reads a dstring in format 2, a string in format 1.
+func (d *decoder) dstr() string {
+	if !d.v2 {
+		return d.str()
+	}
+	tag := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if tag == 0 {
+		return d.str()
+	}
+	if tag-1 >= uint64(len(d.dict.strs)) {
+		d.fail("unknown dictionary id")
+		return ""
+	}
+	return d.dict.strs[tag-1]
+}
+
 // count reads a list length, bounded by the bytes left (every item takes at least two).
 func (d *decoder) count() int {
 	n := d.uvarint()
@@ -188,22 +224,30 @@ func (d *decoder) done() error {
 	return d.err
 }
 
-func decodeRecord(buf []byte) (Record, error) {
-	return decodeRecordFrom(decoder{buf: buf})
+// decodeRecord decodes a record of either format; snap resolves format 2's ids (nil: none).
+func decodeRecord(buf []byte, snap *dictSnap) (Record, error) {
+	return decodeRecordFrom(decoder{buf: buf, dict: snap})
 }
 
 // decodeRecordString decodes a record held in an immutable string; its strings share the
-// string's memory instead of copying it.
-func decodeRecordString(val string) (Record, error) {
+// string's memory (or the dictionary's) instead of copying it.
+func decodeRecordString(val string, snap *dictSnap) (Record, error) {
 	if val == "" {
-		return decodeRecord(nil)
+		return decodeRecord(nil, snap)
 	}
 	// The bytes are only read, and strs keeps val alive.
-	return decodeRecordFrom(decoder{buf: unsafe.Slice(unsafe.StringData(val), len(val)), strs: val})
+	return decodeRecordFrom(decoder{buf: unsafe.Slice(unsafe.StringData(val), len(val)), strs: val, dict: snap})
 }
 
 func decodeRecordFrom(d decoder) (Record, error) {
-	if f := d.byte(); d.err == nil && f != formatV1 {
+	switch f := d.byte(); {
+	case d.err != nil:
+	case f == formatV2:
+		d.v2 = true
+		if d.dict == nil {
+			d.dict = &dictSnap{}
+		}
+	case f != formatV1:
 		return Record{}, fmt.Errorf("%w: unknown format %d", ErrCorrupt, f)
 	}
 	var rec Record
@@ -213,7 +257,7 @@ func decodeRecordFrom(d decoder) (Record, error) {
 	s := &rec.State
 	s.StoreID = d.str()
 	s.UpdatedAt = d.varint()
-	s.Source = d.str()
+	s.Source = d.dstr()
 	if flags&flagHasSeq != 0 {
 		s.Sequence, s.HasSequence = d.varint(), true
 	}
@@ -221,7 +265,7 @@ func decodeRecordFrom(d decoder) (Record, error) {
 		s.Num = make([]NumFeature, n)
 		for i := range s.Num {
 			f := &s.Num[i]
-			f.Name, f.Missing = d.str(), d.flag()
+			f.Name, f.Missing = d.dstr(), d.flag()
 			if !f.Missing {
 				f.Value = d.f64()
 			}
@@ -232,9 +276,9 @@ func decodeRecordFrom(d decoder) (Record, error) {
 		s.Cat = make([]CatFeature, n)
 		for i := range s.Cat {
 			f := &s.Cat[i]
-			f.Name, f.Missing = d.str(), d.flag()
+			f.Name, f.Missing = d.dstr(), d.flag()
 			if !f.Missing {
-				f.Value = d.str()
+				f.Value = d.dstr()
 			}
 			f.EventTime = s.UpdatedAt - int64(d.uvarint())
 		}

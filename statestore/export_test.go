@@ -6,7 +6,7 @@ func BulkLoad(s *Store, recs []Record) error {
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for i := range recs {
-		if err := wb.Set(stateKey(recs[i].State.StoreID), encodeRecord(nil, &recs[i])); err != nil {
+		if err := wb.Set(stateKey(recs[i].State.StoreID), encodeRecord(nil, &recs[i], nil)); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import "encoding/binary"
 //	s/<store id>                                  Record (state and deletion marker)
 //	e/<store id>                                  Emission
 //	o/<topic> 0x00 <partition, 4 bytes BE>        applied offset
+//	n/<id, 4 bytes BE>                            string of the records' dictionary (dict.go)
 var (
 	prefixState    = []byte("s/")
 	prefixEmission = []byte("e/")

@@ -173,15 +173,16 @@ func (s *Store) preview(txn *badger.Txn, updates []Update) (*Preview, error) {
 	view := s.db.NewTransaction(false)
 	defer view.Discard()
 	p := &Preview{store: s, txn: txn}
+	snap := s.dict.snap()
 	err := p.merge(updates, func(id string) (touched, error) {
 		t := touched{id: id}
 		var err error
 		if val, seq, ok := s.cache.record(id); ok {
-			if t.loaded, err = decodeRecordString(val); err != nil {
+			if t.loaded, err = decodeRecordString(val, snap); err != nil {
 				return t, fmt.Errorf("reading store %q from the cache: %w", id, err)
 			}
 			t.cached, t.seq = true, seq
-		} else if t.loaded, err = readRecord(txn, id); err != nil {
+		} else if t.loaded, err = readRecord(txn, id, snap); err != nil {
 			return t, err
 		}
 		t.rec = t.loaded
@@ -198,7 +199,7 @@ func (s *Store) preview(txn *badger.Txn, updates []Update) (*Preview, error) {
 	return p, nil
 }
 
-func readRecord(txn *badger.Txn, id string) (Record, error) {
+func readRecord(txn *badger.Txn, id string, snap *dictSnap) (Record, error) {
 	item, err := txn.Get(stateKey(id))
 	switch {
 	case errors.Is(err, badger.ErrKeyNotFound):
@@ -207,7 +208,7 @@ func readRecord(txn *badger.Txn, id string) (Record, error) {
 		return Record{}, fmt.Errorf("reading store %q: %w", id, err)
 	}
 	var rec Record
-	if err := item.Value(func(v []byte) error { rec, err = decodeRecord(v); return err }); err != nil {
+	if err := item.Value(func(v []byte) error { rec, err = decodeRecord(v, snap); return err }); err != nil {
 		return Record{}, fmt.Errorf("reading store %q: %w", id, err)
 	}
 	return rec, nil

@@ -24,7 +24,7 @@ func (s *Store) Get(ctx context.Context, storeID string) (State, error) {
 		if err != nil {
 			return err
 		}
-		return item.Value(func(v []byte) error { rec, err = decodeRecord(v); return err })
+		return item.Value(func(v []byte) error { rec, err = decodeRecord(v, s.dict.snap()); return err })
 	})
 	switch {
 	case errors.Is(err, badger.ErrKeyNotFound):
@@ -106,7 +106,7 @@ func (s *Store) Snapshot(ctx context.Context, fn func(State) error) error {
 				}
 			}
 			var rec Record
-			err := it.Item().Value(func(v []byte) error { rec, err = decodeRecord(v); return err })
+			err := it.Item().Value(func(v []byte) error { rec, err = decodeRecord(v, s.dict.snap()); return err })
 			if err != nil {
 				return fmt.Errorf("reading store %q: %w", it.Item().Key()[len(prefixState):], err)
 			}

@@ -21,6 +21,7 @@ type Store struct {
 	db     *badger.DB
 	cfg    Config
 	cache  *cache    // nil when disabled
+	dict   *dict     // recurring strings of records (dict.go)
 	arenas sync.Pool // *[]byte: the key and value bytes of a commit
 	log    *slog.Logger
 	stop   chan struct{}
@@ -56,6 +57,7 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 		WithBlockCacheSize(cfg.BlockCacheSize).
 		WithIndexCacheSize(cfg.IndexCacheSize).
 		WithValueLogFileSize(cfg.ValueLogFileSize).
+		WithValueThreshold(cfg.ValueThreshold).
 		WithSyncWrites(cfg.SyncWrites).
 		WithCompression(badgerCompression[cfg.Compression])
 	if cfg.InMemory {
@@ -71,7 +73,11 @@ func Open(cfg Config, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening badger at %q: %w", cfg.Dir, translateOpen(err))
 	}
-	s := &Store{db: db, cfg: cfg, log: log, stop: make(chan struct{}), cache: newCache(cfg.CacheSize)}
+	dict, err := loadDict(db)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("opening badger at %q: %w", cfg.Dir, err), db.Close())
+	}
+	s := &Store{db: db, cfg: cfg, log: log, stop: make(chan struct{}), cache: newCache(cfg.CacheSize), dict: dict}
 	s.arenas.New = func() any { return new([]byte) }
 	if cfg.ValueLogGCInterval > 0 && !cfg.InMemory {
 		s.wg.Add(1)
