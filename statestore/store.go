@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,6 +177,58 @@ type Stats struct {
 	LSMBytes, ValueLogBytes int64
 	// GCRuns counts GC ticks, GCRewrites value-log files rewritten, GCErrors failed runs.
 	GCRuns, GCRewrites, GCErrors uint64
+}
+
+// Sync makes every write committed before it durable. With Config.SyncWrites each commit
+// is durable already; without, a caller that must not acknowledge a write before it is
+// durable (the stream's offset commits) calls Sync first, and one Sync covers all the
+// commits before it (group commit).
+//
+// Badger's own DB.Sync fsyncs the value log and the active memtable's log only: a write
+// that a memtable rotation has moved to an immutable memtable, not yet flushed to a table,
+// lives in that memtable's log, which nothing syncs. So Sync also fsyncs every memtable log
+// (the *.mem files) in the directory; one gone meanwhile was flushed to a synced table.
+func (s *Store) Sync(ctx context.Context) error {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if s.cfg.InMemory {
+		return nil
+	}
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("syncing badger: %w", err)
+	}
+	logs, err := filepath.Glob(filepath.Join(s.cfg.Dir, "*.mem"))
+	if err != nil {
+		return fmt.Errorf("listing memtable logs: %w", err)
+	}
+	for _, name := range logs {
+		if err := fsyncFile(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fsyncFile fsyncs the file name; a file already removed needs nothing.
+func fsyncFile(name string) error {
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", filepath.Base(name), err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", filepath.Base(name), err)
+	}
+	return nil
 }
 
 // Stats returns current statistics; cmd/stream export them as metrics.

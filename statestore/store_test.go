@@ -626,3 +626,31 @@ type atomicCount struct {
 }
 
 func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
+
+// TestSync checks Sync on a store written without SyncWrites, in memory, and after Close.
+func TestSync(t *testing.T) {
+	ctx := context.Background()
+	cfg := statestore.DefaultConfig(t.TempDir())
+	cfg.SyncWrites = false
+	st, err := statestore.Open(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := upd("a", 10, []statestore.NumValue{num("x", 1)})
+	if _, err := st.ApplyBatch(ctx, []statestore.Update{u}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Sync(ctx); err != nil {
+		t.Errorf("Sync: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Sync(ctx); !errors.Is(err, statestore.ErrClosed) {
+		t.Errorf("Sync after Close = %v; want ErrClosed", err)
+	}
+	mem := openMem(t)
+	if err := mem.Sync(ctx); err != nil {
+		t.Errorf("Sync in memory: %v", err)
+	}
+}

@@ -167,7 +167,7 @@ func (c *Consumer) processBatch(ctx context.Context, r *kafka.Reader, l *lane, b
 		if f.err = c.persist(ctx, b, offs); f.err != nil {
 			return
 		}
-		c.commit(ctx, r, msgs)
+		c.commitDurable(ctx, r, msgs)
 		c.afterBatch(l, b, acked)
 		c.m.batchDuration.Observe(time.Since(start).Seconds())
 	}()

@@ -30,6 +30,8 @@ type StateStore interface {
 	Emission(ctx context.Context, storeID string) (statestore.Emission, error)
 	Snapshot(ctx context.Context, fn func(statestore.State) error) error
 	Stats() statestore.Stats
+	// Sync makes every write committed before it durable (see Config.SyncInterval).
+	Sync(ctx context.Context) error
 }
 
 // SchemaRegistry is the Confluent Schema Registry the consumer uses when one is configured;
@@ -64,6 +66,7 @@ type Consumer struct {
 	stateID int // Confluent schema ids of the outputs; 0 without a registry
 	segID   int
 	lanes   []*lane
+	sync    *syncer // group commit; nil unless Config.SyncInterval > 0
 
 	// swapMu is held shared by every lane while it processes a batch and exclusively by a
 	// model swap, so a swap (and its rescore) never runs concurrently with a batch.
@@ -165,10 +168,24 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	}()
 	bg.Add(1)
 	go func() { defer bg.Done(); c.fetch(fctx, r) }()
+	if c.cfg.SyncInterval > 0 {
+		c.sync = &syncer{}
+		sctx, stopSyncing := context.WithCancel(ctx)
+		var syncing sync.WaitGroup
+		syncing.Add(1)
+		go func() { defer syncing.Done(); c.runSyncer(sctx, r) }()
+		defer func() { // after the lanes: the last batches' offsets, before the reader closes
+			stopSyncing()
+			syncing.Wait()
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.ShutdownTimeout)
+			defer cancel()
+			c.syncCommit(fctx, r)
+		}()
+	}
 	c.ready.Store(true)
 	defer c.ready.Store(false)
 	c.log.Info("consumer running", "topic", c.cfg.Topics.Input, "group", c.cfg.GroupID, "brokers", c.cfg.Kafka.Brokers,
-		"lanes", len(c.lanes))
+		"lanes", len(c.lanes), "sync_interval", c.cfg.SyncInterval)
 	return c.runLanes(ctx, r)
 }
 

@@ -22,7 +22,9 @@
 //     each store's last acknowledged segment) in one state-store transaction:
 //     StateStore.Commit of the step-3 preview, which does not read the stores again (if it
 //     fails, the batch is merged again and applied, and the emissions recorded after);
-//  7. commits the input offsets.
+//  7. commits the input offsets: at once when the state store fsyncs every commit, or,
+//     with Config.SyncInterval (group commit), once a background StateStore.Sync that
+//     began after step 6 has returned.
 //
 // Batches run in lanes: lane i takes the partitions p with p mod Config.Lanes = i, so lanes
 // touch disjoint stores and run concurrently while every partition stays in order. Within a
@@ -83,6 +85,7 @@
 //	storeseg_stream_processing_latency_seconds       histogram: input record timestamp → outputs acknowledged
 //	storeseg_stream_batch_size_messages              histogram: messages per batch
 //	storeseg_stream_batch_duration_seconds           histogram: batch processing time
+//	storeseg_stream_state_sync_duration_seconds      histogram: background state-store sync (group commit)
 //	storeseg_stream_retries_total{op}                transient failures retried, by operation
 //	storeseg_stream_consumer_lag_messages{partition} messages behind the high watermark
 //	storeseg_kafka_reader_fetches_total              input reader fetch requests

@@ -23,6 +23,7 @@ type metrics struct {
 	latency       prometheus.Histogram
 	batchSize     prometheus.Histogram
 	batchDuration prometheus.Histogram
+	syncDuration  prometheus.Histogram
 	retries       *prometheus.CounterVec
 	lag           *prometheus.GaugeVec
 	modelInfo     *prometheus.GaugeVec
@@ -66,6 +67,9 @@ func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
 		batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "stream",
 			Name: "batch_duration_seconds", Help: "Time to process one batch, from decoding to the offset commit.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
+		syncDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "stream",
+			Name: "state_sync_duration_seconds", Help: "Time of one background sync of the state store (group commit, Config.SyncInterval).",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
 			Name: "retries_total", Help: "Transient failures retried with backoff, by operation."}, []string{"op"}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "stream",
@@ -88,7 +92,7 @@ func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
 		return m
 	}
 	reg.MustRegister(m.consumed, m.skipped, m.failed, m.deadLettered, m.emitted, m.tombstones, m.clamped, m.stateWritten,
-		m.latency, m.batchSize, m.batchDuration, m.retries, m.lag, m.modelInfo, m.modelFailures, m.modelSwaps,
+		m.latency, m.batchSize, m.batchDuration, m.syncDuration, m.retries, m.lag, m.modelInfo, m.modelFailures, m.modelSwaps,
 		m.rescoreDur, m.rescored, m.psi)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "state",
 		Name: "lsm_size_bytes", Help: "On-disk size of the state store's LSM tree."},

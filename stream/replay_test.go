@@ -136,3 +136,50 @@ func TestTransientStoreFailuresAreRetried(t *testing.T) {
 		t.Errorf("dead letters = %v; want 0", got)
 	}
 }
+
+// TestGroupCommitWaitsForSync checks Config.SyncInterval: input offsets are committed only
+// after a state-store Sync. While Sync fails nothing is committed, so a restart in the same
+// group reads every message again (and skips it, as applied); once Sync works, the offsets
+// are committed and the next restart reads only what is new.
+func TestGroupCommitWaitsForSync(t *testing.T) {
+	const n = 40
+	e := newEnv(t)
+	b, data := defaultBundle(t)
+	e.publish(b.Version(), data)
+	store := statestoretest.New()
+	var syncOK atomic.Bool
+	store.Fail = func(method string) error {
+		if method == "Sync" && !syncOK.Load() {
+			return errors.New("disk away")
+		}
+		return nil
+	}
+	cfg := e.cfg
+	cfg.SyncInterval = 10 * time.Millisecond
+	g := newGen(t, n, 0)
+	e.produce(cfg.Topics.Input, snapshots(t, g, 0, n)...)
+
+	r1 := e.start(cfg, store)
+	waitFor(t, 20*time.Second, "the batches persisted", func() bool { return store.Applied() == n })
+	waitFor(t, 5*time.Second, "a failed sync", func() bool { return metric(t, r1, "storeseg_stream_retries_total", "op=sync_state") > 0 })
+	if err := r1.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	syncOK.Store(true)
+	r2 := e.start(cfg, store)
+	waitFor(t, 20*time.Second, "every message read again and skipped", func() bool {
+		return metric(t, r2, "storeseg_stream_events_skipped_total", "") == n
+	})
+	waitFor(t, 5*time.Second, "a sync", func() bool { return metric(t, r2, "storeseg_stream_state_sync_duration_seconds", "") > 0 })
+	if err := r2.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	r3 := e.start(cfg, store)
+	e.produce(cfg.Topics.Input, updates(t, g, 0, 1, 1)...)
+	waitFor(t, 20*time.Second, "the new update applied", func() bool { return store.Applied() == n+1 })
+	if got := metric(t, r3, "storeseg_stream_events_skipped_total", ""); got != 0 {
+		t.Errorf("after synced commits, a restart read %v applied messages again; want 0", got)
+	}
+}

@@ -54,7 +54,8 @@ type options struct {
 	shutdownTimeout      time.Duration
 	logLevel             string
 	logFormat            string
-	syncWrites           bool
+	stateSync            string
+	stateSyncInterval    time.Duration
 	driftWindow          int
 	maxMessageBytes      int
 	noCreateTopics       bool
@@ -62,6 +63,7 @@ type options struct {
 	pprof                bool
 	stateCompression     string
 	stateMemtableMiB     int
+	stateValueThreshold  int64
 	outputCompression    string
 	commitInterval       time.Duration
 	produceLinger        time.Duration
@@ -81,8 +83,12 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (*o
 	fs.StringVar(&o.stateDir, "state-dir", "", "state store directory (default DATA-DIR/state)")
 	fs.BoolVar(&o.stateInMemory, "state-in-memory", false, "keep the state in memory only (dev; lost at exit)")
 	fs.StringVar(&o.encryptionKeyFile, "encryption-key-file", "", "file holding a 16, 24 or 32 byte AES key to encrypt the state store at rest")
-	fs.BoolVar(&o.syncWrites, "sync-writes", true, "fsync every state store batch before committing Kafka offsets")
+	fs.StringVar(&o.stateSync, "state-sync", "group", "how the state store is made durable before input offsets are committed: "+
+		"group (one background fsync every --state-sync-interval covers all batches since the last), batch (an fsync in every batch's commit), "+
+		"off (none: only where losing power loses the disk too)")
+	fs.DurationVar(&o.stateSyncInterval, "state-sync-interval", 50*time.Millisecond, "how often --state-sync group fsyncs the state store")
 	fs.StringVar(&o.stateCompression, "state-compression", statestore.DefaultConfig("").Compression.String(), "block compression of the state store's tables: none, snappy or zstd")
+	fs.Int64Var(&o.stateValueThreshold, "state-value-threshold", statestore.DefaultConfig("").ValueThreshold, "size in bytes from which a state value goes to Badger's value log, leaving a pointer in the LSM tree")
 	fs.IntVar(&o.stateMemtableMiB, "state-memtable-mib", int(statestore.DefaultConfig("").MemTableSize>>20), "size of each of the state store's memtables in MiB (smaller: less memory, more frequent compactions)")
 	fs.StringVar(&o.outputCompression, "output-compression", d.Compression.String(), "compression of the produced outputs: none, lz4, snappy, zstd or gzip")
 	fs.StringVar(&o.httpAddr, "http-addr", ":8080", "address of the HTTP API (/metrics, /healthz, /readyz, /v1/...)")
@@ -171,6 +177,16 @@ func (o *options) streamConfig(brokers []string) (stream.Config, error) {
 	c.BatchSize, c.BatchMaxWait, c.MaxMessageBytes, c.DriftWindow = o.batchSize, o.batchWait, o.maxMessageBytes, o.driftWindow
 	c.ShutdownTimeout = o.shutdownTimeout
 	c.CommitInterval, c.ProduceLinger, c.Lanes = o.commitInterval, o.produceLinger, o.lanes
+	switch o.stateSync {
+	case "group":
+		if o.stateSyncInterval <= 0 {
+			return c, fmt.Errorf("--state-sync-interval %s: want a positive duration", o.stateSyncInterval)
+		}
+		c.SyncInterval = o.stateSyncInterval
+	case "batch", "off":
+	default:
+		return c, fmt.Errorf("--state-sync %q: want group, batch or off", o.stateSync)
+	}
 	c.Topics = stream.Topics{Input: o.inputTopic, DLQ: o.dlqTopic, State: o.stateTopic, Segments: o.segmentsTopic, Models: o.modelsTopic}
 	c.Kafka.TLS = stream.TLSConfig{Enable: o.tls, CAFile: o.tlsCA, CertFile: o.tlsCert, KeyFile: o.tlsKey,
 		ServerName: o.tlsServerName, InsecureSkipVerify: o.tlsInsecure}
@@ -193,7 +209,7 @@ func (o *options) stateConfig() (statestore.Config, error) {
 	}
 	c := statestore.DefaultConfig(dir)
 	c.InMemory = o.stateInMemory
-	c.SyncWrites = o.syncWrites
+	c.SyncWrites = o.stateSync == "batch" // group: the consumer syncs (stream.Config.SyncInterval)
 	comp, err := statestore.ParseCompression(o.stateCompression)
 	if err != nil {
 		return c, err
@@ -203,6 +219,10 @@ func (o *options) stateConfig() (statestore.Config, error) {
 		return c, fmt.Errorf("--state-memtable-mib %d: want at least 1", o.stateMemtableMiB)
 	}
 	c.MemTableSize = int64(o.stateMemtableMiB) << 20
+	if o.stateValueThreshold < 1 {
+		return c, fmt.Errorf("--state-value-threshold %d: want at least 1", o.stateValueThreshold)
+	}
+	c.ValueThreshold = o.stateValueThreshold
 	if o.encryptionKeyFile != "" {
 		key, err := os.ReadFile(o.encryptionKeyFile)
 		if err != nil {

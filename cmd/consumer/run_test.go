@@ -236,14 +236,41 @@ func TestTuningFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, err := o.streamConfig([]string{"k:9092"})
-	if err != nil || cfg.Compression != stream.CompressionNone {
-		t.Errorf("default output compression = %v, %v; want none", cfg.Compression, err)
+	if err != nil || cfg.Compression != stream.CompressionNone || cfg.SyncInterval != 50*time.Millisecond {
+		t.Errorf("default output compression, sync interval = %v, %s, %v; want none, 50ms", cfg.Compression, cfg.SyncInterval, err)
+	}
+	if scfg, err := o.stateConfig(); err != nil || scfg.SyncWrites {
+		t.Errorf("default state store SyncWrites = %v, %v; want false (the consumer syncs it)", scfg.SyncWrites, err)
+	}
+	for _, c := range []struct {
+		mode       string
+		interval   time.Duration
+		syncWrites bool
+	}{{"batch", 0, true}, {"off", 0, false}, {"group", 50 * time.Millisecond, false}} {
+		o, err := parseFlags([]string{"--state-sync", c.mode}, noEnv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := o.streamConfig([]string{"k:9092"})
+		scfg, serr := o.stateConfig()
+		if err != nil || serr != nil || cfg.SyncInterval != c.interval || scfg.SyncWrites != c.syncWrites {
+			t.Errorf("--state-sync %s: sync interval %s, SyncWrites %v (%v, %v); want %s, %v",
+				c.mode, cfg.SyncInterval, scfg.SyncWrites, err, serr, c.interval, c.syncWrites)
+		}
+	}
+	for _, args := range [][]string{{"--state-sync", "sometimes"}, {"--state-sync-interval", "0s"}} {
+		o, _ := parseFlags(args, noEnv, io.Discard)
+		if _, err := o.streamConfig([]string{"k:9092"}); err == nil || !strings.Contains(err.Error(), args[0][2:]) {
+			t.Errorf("%v: error %v, want one naming the flag", args, err)
+		}
 	}
 	scfg, err := o.stateConfig()
-	if err != nil || scfg.Compression != statestore.CompressionNone || scfg.MemTableSize != 64<<20 {
-		t.Errorf("default state compression, memtable = %v, %d, %v; want none, 64 MiB", scfg.Compression, scfg.MemTableSize, err)
+	if err != nil || scfg.Compression != statestore.CompressionNone || scfg.MemTableSize != 64<<20 || scfg.ValueThreshold != 1<<20 {
+		t.Errorf("default state compression, memtable, value threshold = %v, %d, %d, %v; want none, 64 MiB, 1 MiB",
+			scfg.Compression, scfg.MemTableSize, scfg.ValueThreshold, err)
 	}
-	o, err = parseFlags([]string{"--output-compression", "lz4", "--state-compression", "snappy", "--state-memtable-mib", "16", "--lanes", "3",
+	o, err = parseFlags([]string{"--output-compression", "lz4", "--state-compression", "snappy", "--state-memtable-mib", "16",
+		"--state-value-threshold", "64", "--lanes", "3",
 		"--commit-interval", "0", "--produce-linger", "500us"}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -253,12 +280,15 @@ func TestTuningFlags(t *testing.T) {
 		t.Errorf("tuning flags = compression %v, lanes %d, commit interval %s, linger %s, %v",
 			cfg.Compression, cfg.Lanes, cfg.CommitInterval, cfg.ProduceLinger, err)
 	}
-	if scfg, err = o.stateConfig(); err != nil || scfg.Compression != statestore.CompressionSnappy || scfg.MemTableSize != 16<<20 {
-		t.Errorf("--state-compression snappy --state-memtable-mib 16 = %v, %d, %v", scfg.Compression, scfg.MemTableSize, err)
+	if scfg, err = o.stateConfig(); err != nil || scfg.Compression != statestore.CompressionSnappy || scfg.MemTableSize != 16<<20 || scfg.ValueThreshold != 64 {
+		t.Errorf("--state-compression snappy --state-memtable-mib 16 --state-value-threshold 64 = %v, %d, %d, %v",
+			scfg.Compression, scfg.MemTableSize, scfg.ValueThreshold, err)
 	}
-	o, _ = parseFlags([]string{"--state-memtable-mib", "0"}, noEnv, io.Discard)
-	if _, err := o.stateConfig(); err == nil || !strings.Contains(err.Error(), "state-memtable-mib") {
-		t.Errorf("--state-memtable-mib 0: error %v, want one naming the flag", err)
+	for _, flag := range []string{"--state-memtable-mib", "--state-value-threshold"} {
+		o, _ = parseFlags([]string{flag, "0"}, noEnv, io.Discard)
+		if _, err := o.stateConfig(); err == nil || !strings.Contains(err.Error(), flag[2:]) {
+			t.Errorf("%s 0: error %v, want one naming the flag", flag, err)
+		}
 	}
 	o, _ = parseFlags([]string{"--output-compression", "brotli", "--state-compression", "lzma"}, noEnv, io.Discard)
 	if _, err := o.streamConfig([]string{"k:9092"}); err == nil {

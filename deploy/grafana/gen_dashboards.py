@@ -308,6 +308,12 @@ def stream_dashboard():
                      targets((f"histogram_quantile(0.5, sum by (le) (rate(storeseg_stream_batch_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))", "p50"),
                              (f"histogram_quantile(0.99, sum by (le) (rate(storeseg_stream_batch_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))", "p99")),
                      unit="s"), 12, 8)
+    L.add(timeseries("State sync time", "Background fsync of the state store that input offsets wait for "
+                     "(--state-sync group, every --state-sync-interval; p50, p99). Slow syncs delay offset commits, "
+                     "not processing: look at the state volume's disk when they grow.",
+                     targets((f"histogram_quantile(0.5, sum by (le) (rate(storeseg_stream_state_sync_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))", "p50"),
+                             (f"histogram_quantile(0.99, sum by (le) (rate(storeseg_stream_state_sync_duration_seconds_bucket{{{SEL}}}[$__rate_interval])))", "p99")),
+                     unit="s"), 24, 7)
 
     L.row("Kafka")
     L.add(timeseries("Consumer lag per partition", "Messages behind each input partition's high watermark at the "

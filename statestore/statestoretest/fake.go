@@ -253,6 +253,13 @@ func (s *Store) Emission(ctx context.Context, storeID string) (statestore.Emissi
 // Stats is statestore.Store.Stats; sizes are 0.
 func (s *Store) Stats() statestore.Stats { return statestore.Stats{} }
 
+// Sync is statestore.Store.Sync: everything is durable as soon as it is written here.
+func (s *Store) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.begin(ctx, "Sync")
+}
+
 // Close is statestore.Store.Close; it is idempotent.
 func (s *Store) Close() error {
 	s.mu.Lock()
