@@ -11,9 +11,10 @@ What it measures (the Go binaries are built from this checkout with `go build`):
    compiles them while it serves them: the first drain after a broker start cost the broker
    16 us of CPU per event against 4 us on the next one (same 2 cores as the consumer), which
    is the broker's start-up, not the consumer's throughput. So the whole drain of step 1 runs
-   once first on throwaway topics with a throwaway consumer; its events/s and the broker's CPU
-   per event are reported as the cold broker's, and then everything below runs on fresh
-   topics, a fresh consumer and a fresh state directory.
+   once first on throwaway topics with a throwaway consumer, followed by up to 20 s of the
+   fixed-rate phase of step 2; the drain's events/s and the broker's CPU per event are
+   reported as the cold broker's, and then everything below runs on fresh topics, a fresh
+   consumer and a fresh state directory.
 1. Sustained throughput. The producer (cmd/producer) writes a backlog to a fresh 6-partition
    input topic: a snapshot of every store, then --steps rounds of partial updates. The Go
    consumer then starts (its --model publishes the refit's bundle onto the models topic first,
@@ -301,11 +302,16 @@ def warm_up(bins, brokers, bundle, tmp, args):
         bcpu0 = cpu_seconds(bpid) if bpid else None
         drain(url, backlog, timeout=1800)
         broker_us = (cpu_seconds(bpid) - bcpu0) / backlog * 1e6 if bpid else None
+        time.sleep(1)
+        t0, t1, _ = changelog_span(brokers, topics["state"])
+        # The fixed-rate phase sends small requests both ways: warm those paths up too.
+        sent, _ = produce(bins, brokers, topics["features"], args,
+                          ["--snapshots=false", "--from-step", str(args.steps + 1), "--steps", "-1", "--rate", str(args.rate),
+                           "--duration", f"{min(args.latency_seconds, 20)}s", "--batch", str(args.latency_batch)])
+        drain(url, backlog + sent, timeout=600)
     finally:
         consumer.send_signal(signal.SIGTERM)
         consumer.wait(timeout=60)
-    time.sleep(1)
-    t0, t1, _ = changelog_span(brokers, topics["state"])
     admin.delete_topics(list(topics.values()))
     shutil.rmtree(os.path.join(tmp, "warmup-state"), ignore_errors=True)
     return backlog / max((t1 - t0) / 1000, 1e-3), broker_us
