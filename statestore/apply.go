@@ -139,37 +139,41 @@ func (s *Store) commit(ctx context.Context, p *Preview, offsets []Offset) error 
 	if !s.cache.beginCommit(p) {
 		return ErrConflict
 	}
-	err := s.write(ctx, &txn, p, offsets)
-	s.cache.endCommit(p, err == nil, s.dict.snap())
+	ap := s.arenas.Get().(*[]byte) // Badger copies the entries before Commit returns
+	defer s.arenas.Put(ap)
+	err := s.write(ctx, &txn, p, offsets, ap)
+	s.cache.endCommit(p, err == nil, s.dict.snap()) // takes the records encoded in *ap
 	return err
 }
 
-func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets []Offset) error {
-	ap := s.arenas.Get().(*[]byte) // Badger copies the entries before Commit returns
-	defer s.arenas.Put(ap)
-	arena := (*ap)[:0]
-	defer func() { *ap = arena[:0] }()
+// write writes p's changed records, encoded into *arena (each store's touched.enc points at
+// its record there), the offsets and p's emissions in *txn.
+func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets []Offset, arena *[]byte) error {
 	snap, err := s.extendDict(p)
 	if err != nil {
 		return err
 	}
-	err = p.Changed(func(id string, _, rec Record, changed bool) error {
-		if !changed {
-			return nil
+	buf := (*arena)[:0]
+	for i := range p.stores {
+		t := &p.stores[i]
+		t.enc = nil
+		if t.rec.Revision == t.loaded.Revision && t.rec.DeletedAt == t.loaded.DeletedAt {
+			continue // unchanged
 		}
-		ks := len(arena)
-		arena = append(append(arena, prefixState...), id...)
-		vs := len(arena)
-		arena = encodeRecord(arena, &rec, snap)
-		e := badger.NewEntry(arena[ks:vs:vs], arena[vs:len(arena):len(arena)])
-		if !rec.Exists() && s.cfg.TombstoneTTL > 0 {
+		ks := len(buf)
+		buf = append(append(buf, prefixState...), t.id...)
+		vs := len(buf)
+		buf = encodeRecord(buf, &t.rec, snap) // when it grows, earlier slices keep the old array
+		t.enc = buf[vs:len(buf):len(buf)]
+		e := badger.NewEntry(buf[ks:vs:vs], t.enc)
+		if !t.rec.Exists() && s.cfg.TombstoneTTL > 0 {
 			e = e.WithTTL(s.cfg.TombstoneTTL)
 		}
-		return s.set(txn, e)
-	})
-	if err != nil {
-		return err
+		if err := s.set(txn, e); err != nil {
+			return err
+		}
 	}
+	*arena = buf[:0]
 	if err := s.advance(txn, offsets); err != nil {
 		return err
 	}

@@ -20,65 +20,92 @@ import "sync"
 // poison its entry, which the last of them deletes. The cache holds at most limit bytes
 // (approximately); beyond that, entries not in flight are evicted at random.
 type cache struct {
-	mu    sync.Mutex
-	recs  map[string]*recEntry
-	ems   map[string]*emEntry
-	bytes int64
-	limit int64
-	seq   uint64
-	buf   []byte // encoding scratch
+	mu      sync.Mutex
+	ents    map[string]*entry // one per store: its record and its emission
+	bytes   int64
+	limit   int64
+	seq     uint64
+	buf     []byte   // encoding scratch
+	scratch []*entry // beginCommit's lookups
 }
 
-type recEntry struct {
-	val  string // encoded Record (immutable: decoded strings share it); "" for a placeholder
-	seq  uint64
-	busy bool
-}
+// entry is a store's cached record and emission. Its record part is empty when val is ""
+// (seq is then 0, which no Preview holds) and its emission part when !hasEm; an entry with
+// both parts empty and nothing in flight leaves the map.
+type entry struct {
+	val     string // encoded Record (immutable: decoded strings share it)
+	seq     uint64
+	recBusy bool
 
-type emEntry struct {
 	em       Emission
-	has      bool
-	busy     int
+	hasEm    bool
+	emBusy   int
 	poisoned bool
 }
 
+func (e *entry) empty() bool { return e.val == "" && !e.recBusy && !e.hasEm && e.emBusy == 0 }
+
 // entryOverhead approximates the bytes of a map entry beyond its key and value.
-const entryOverhead = 96
+const entryOverhead = 128
 
 func newCache(limit int64) *cache {
 	if limit <= 0 {
 		return nil
 	}
-	return &cache{recs: map[string]*recEntry{}, ems: map[string]*emEntry{}, limit: limit}
+	return &cache{ents: map[string]*entry{}, limit: limit}
 }
 
-// record returns the encoded record of id and its sequence number, if the cache holds it
-// and no commit of id is in flight.
-func (c *cache) record(id string) (val string, seq uint64, ok bool) {
+// lookup returns, in one map lookup, the encoded record of id and its sequence number if
+// the cache holds it and no commit of id is in flight (recOK), and id's last recorded
+// emission if the cache knows it and none is in flight (emOK).
+func (c *cache) lookup(id string) (val string, seq uint64, recOK bool, em Emission, emOK bool) {
 	if c == nil {
-		return "", 0, false
+		return "", 0, false, Emission{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.recs[id]
-	if e == nil || e.busy || e.val == "" {
-		return "", 0, false
+	e := c.ents[id]
+	if e == nil {
+		return "", 0, false, Emission{}, false
 	}
-	return e.val, e.seq, true
+	if !e.recBusy && e.val != "" {
+		val, seq, recOK = e.val, e.seq, true
+	}
+	if e.emBusy == 0 && e.hasEm {
+		em, emOK = e.em, true
+	}
+	return val, seq, recOK, em, emOK
 }
 
 // emission returns id's last recorded emission, if the cache knows it.
 func (c *cache) emission(id string) (em Emission, has, ok bool) {
-	if c == nil {
-		return Emission{}, false, false
+	_, _, _, em, ok = c.lookup(id)
+	return em, ok, ok
+}
+
+// get returns id's entry, creating an empty one; the caller holds mu.
+func (c *cache) get(id string) *entry {
+	e := c.ents[id]
+	if e == nil {
+		e = &entry{}
+		c.ents[id] = e
+		c.bytes += int64(len(id)) + entryOverhead
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.ems[id]
-	if e == nil || e.busy > 0 || !e.has {
-		return Emission{}, false, false
+	return e
+}
+
+// drop removes id's entry if it is empty; the caller holds mu.
+func (c *cache) drop(id string, e *entry) {
+	if e.empty() {
+		c.bytes -= int64(len(id)) + entryOverhead
+		delete(c.ents, id)
 	}
-	return e.em, true, true
+}
+
+// clearRecord empties e's record part; the caller holds mu.
+func (c *cache) clearRecord(e *entry) {
+	c.bytes -= int64(len(e.val))
+	e.val, e.seq, e.recBusy = "", 0, false
 }
 
 // beginCommit marks p's stores (and the stores of its emissions) busy, or reports a
@@ -89,28 +116,30 @@ func (c *cache) beginCommit(p *Preview) (ok bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.scratch = c.scratch[:0]
 	for i := range p.stores {
 		t := &p.stores[i]
-		e := c.recs[t.id]
-		if e != nil && e.busy || t.cached && (e == nil || e.seq != t.seq) {
+		e := c.ents[t.id]
+		if e != nil && e.recBusy || t.cached && (e == nil || e.seq != t.seq) {
+			clear(c.scratch)
 			return false
 		}
+		c.scratch = append(c.scratch, e)
 	}
-	for i := range p.stores {
-		id := p.stores[i].id
-		if e := c.recs[id]; e != nil {
-			e.busy = true
-		} else {
-			c.recs[id] = &recEntry{busy: true}
-			c.bytes += int64(len(id)) + entryOverhead
+	for i, e := range c.scratch {
+		if e == nil {
+			e = c.get(p.stores[i].id)
 		}
+		e.recBusy = true
 	}
+	clear(c.scratch)
 	c.beginEmissions(p.ems)
 	return true
 }
 
-// endCommit stores the records p wrote (all of them forgotten when !written), encoded with
-// snap, and clears busy.
+// endCommit stores the records p wrote (all of them forgotten when !written) and clears
+// busy. A store's record is taken as written (touched.enc, encoded with the dictionary)
+// or encoded again with snap.
 func (c *cache) endCommit(p *Preview, written bool, snap *dictSnap) {
 	if c == nil {
 		return
@@ -120,19 +149,25 @@ func (c *cache) endCommit(p *Preview, written bool, snap *dictSnap) {
 	c.seq++
 	for i := range p.stores {
 		t := &p.stores[i]
-		e := c.recs[t.id]
+		e := c.ents[t.id]
 		switch {
 		case !written || !t.rec.Exists():
-			c.bytes -= int64(len(t.id)+len(e.val)) + entryOverhead
-			delete(c.recs, t.id)
+			c.clearRecord(e)
 		case t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt || e.val == "":
-			c.buf = encodeRecord(c.buf[:0], &t.rec, snap)
-			val := string(c.buf)
+			var val string
+			if t.enc != nil {
+				val = string(t.enc)
+			} else {
+				c.buf = encodeRecord(c.buf[:0], &t.rec, snap)
+				val = string(c.buf)
+			}
 			c.bytes += int64(len(val) - len(e.val))
-			e.val, e.seq, e.busy = val, c.seq, false
+			e.val, e.seq, e.recBusy = val, c.seq, false
 		default:
-			e.busy = false
+			e.recBusy = false
 		}
+		t.enc = nil
+		c.drop(t.id, e)
 	}
 	c.endEmissions(p.ems, written)
 	c.evict()
@@ -141,14 +176,8 @@ func (c *cache) endCommit(p *Preview, written bool, snap *dictSnap) {
 // beginEmissions marks ems' stores busy; the caller holds mu.
 func (c *cache) beginEmissions(ems []Emission) {
 	for i := range ems {
-		id := ems[i].StoreID
-		e := c.ems[id]
-		if e == nil {
-			e = &emEntry{}
-			c.ems[id] = e
-			c.bytes += int64(len(id)) + entryOverhead
-		}
-		if e.busy++; e.busy > 1 {
+		e := c.get(ems[i].StoreID)
+		if e.emBusy++; e.emBusy > 1 {
 			e.poisoned = true
 		}
 	}
@@ -158,18 +187,19 @@ func (c *cache) beginEmissions(ems []Emission) {
 func (c *cache) endEmissions(ems []Emission, written bool) {
 	for i := range ems {
 		id := ems[i].StoreID
-		e := c.ems[id]
-		if e.busy--; e.busy > 0 {
+		e := c.ents[id]
+		if e.emBusy--; e.emBusy > 0 {
 			e.poisoned = true
 			continue
 		}
 		if !written || e.poisoned || ems[i].SegmentID < 0 { // tombstones expire in Badger
-			c.bytes -= int64(len(id)+len(e.em.ModelVersion)) + entryOverhead
-			delete(c.ems, id)
+			c.bytes -= int64(len(e.em.ModelVersion))
+			e.em, e.hasEm, e.poisoned = Emission{}, false, false
+			c.drop(id, e)
 			continue
 		}
 		c.bytes += int64(len(ems[i].ModelVersion) - len(e.em.ModelVersion))
-		e.em, e.has = ems[i], true
+		e.em, e.hasEm = ems[i], true
 	}
 }
 
@@ -192,22 +222,14 @@ func (c *cache) recordEmissions(ems []Emission, write func() error) error {
 // evict drops entries not in flight until the cache is within its limit; the caller
 // holds mu.
 func (c *cache) evict() {
-	for id, e := range c.ems {
+	for id, e := range c.ents {
 		if c.bytes <= c.limit {
 			return
 		}
-		if e.busy == 0 {
-			c.bytes -= int64(len(id)+len(e.em.ModelVersion)) + entryOverhead
-			delete(c.ems, id)
+		if e.recBusy || e.emBusy > 0 {
+			continue
 		}
-	}
-	for id, e := range c.recs {
-		if c.bytes <= c.limit {
-			return
-		}
-		if !e.busy {
-			c.bytes -= int64(len(id)+len(e.val)) + entryOverhead
-			delete(c.recs, id)
-		}
+		c.bytes -= int64(len(id)+len(e.val)+len(e.em.ModelVersion)) + entryOverhead
+		delete(c.ents, id)
 	}
 }

@@ -36,6 +36,7 @@ type touched struct {
 	hasEm    bool
 	cached   bool   // loaded from the Store's cache, under sequence number seq
 	seq      uint64 // (see cache)
+	enc      []byte // the merged record as Commit encoded it, until the cache has it
 }
 
 // Loader returns a store's record (the zero Record when absent) and its last emission, for
@@ -177,7 +178,8 @@ func (s *Store) preview(txn *badger.Txn, updates []Update) (*Preview, error) {
 	err := p.merge(updates, func(id string) (touched, error) {
 		t := touched{id: id}
 		var err error
-		if val, seq, ok := s.cache.record(id); ok {
+		val, seq, recOK, em, emOK := s.cache.lookup(id)
+		if recOK {
 			if t.loaded, err = decodeRecordString(val, snap); err != nil {
 				return t, fmt.Errorf("reading store %q from the cache: %w", id, err)
 			}
@@ -186,8 +188,9 @@ func (s *Store) preview(txn *badger.Txn, updates []Update) (*Preview, error) {
 			return t, err
 		}
 		t.rec = t.loaded
-		var ok bool
-		if t.emission, t.hasEm, ok = s.cache.emission(id); !ok {
+		if emOK {
+			t.emission, t.hasEm = em, true
+		} else {
 			t.emission, t.hasEm, err = readEmission(view, id)
 		}
 		return t, err
