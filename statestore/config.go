@@ -70,7 +70,7 @@ type Config struct {
 	// compaction that rewrites most of the state (updates touch stores uniformly), so
 	// small memtables mean frequent bursts of compaction: with 16 MiB, every ~18 s at
 	// 10,000 updates/s, each a second-long latency episode on 2 cores (p99 117–161 ms against
-	// 46–86 ms with 64 MiB, docs/BENCHMARKS.md). Lower it only where memory is scarcer than
+	// 46–86 ms with 64 MiB, both with an fsync per batch, docs/BENCHMARKS.md). Lower it only where memory is scarcer than
 	// latency. 0 means the default.
 	MemTableSize int64
 	// Compression is the block compression of the tables. Default CompressionNone (the zero
@@ -97,15 +97,16 @@ type Config struct {
 	// and only a pointer to it in the LSM tree (memtables and tables). Default 1 MiB
 	// (Badger's): every value lives in the tree. 0 means the default. A small threshold
 	// (64) puts the state records in the value log: memtables then fill several times more
-	// slowly and flush and compact less often (bench/stream_compare.py: p99 34–37 ms against
-	// 45–52 ms at 10,000 updates/s), but every overwritten record is garbage in the value
-	// log until its GC (ValueLogGCInterval) rewrites the file, which that 60-second
-	// benchmark does not exercise; so it is an option, not the default.
+	// slowly and flush and compact less often (bench/stream_compare.py, with an fsync per
+	// batch: p99 34–37 ms against 45–55 ms at 10,000 updates/s), but every overwritten record
+	// is garbage in the value log until its GC (ValueLogGCInterval) rewrites the file, which
+	// that 60-second benchmark does not exercise; so it is an option, not the default.
 	ValueThreshold int64
-	// SyncWrites makes every committed batch durable (fsync) before ApplyBatch returns.
-	// Default true: the stream commits Kafka offsets after ApplyBatch, so a write lost in
-	// a power failure would lose updates. Set it false only where the machine cannot lose
-	// power without losing the disk too.
+	// SyncWrites makes every committed batch durable (fsync) before ApplyBatch or Commit
+	// returns. Default true. Without it a write is durable only after Sync: the stream then
+	// syncs in the background and commits Kafka offsets only after a sync (group commit,
+	// stream.Config.SyncInterval, the consumer's default). Set it false without calling Sync
+	// only where the machine cannot lose power without losing the disk too.
 	SyncWrites bool
 	// TombstoneTTL is how long the marker of a deleted store is kept, to ignore updates
 	// older than the deletion that arrive late. Default 7 days; 0 keeps markers forever.
