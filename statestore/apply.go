@@ -197,6 +197,9 @@ func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets
 // (persisting them first; see dict.go) and returns the dictionary to encode them with.
 func (s *Store) extendDict(p *Preview) (*dictSnap, error) {
 	snap := s.dict.snap()
+	if len(snap.strs) >= dictMaxEntries {
+		return snap, nil
+	}
 	var missing []string
 	_ = p.Changed(func(_ string, _, rec Record, changed bool) error {
 		if changed {
@@ -204,7 +207,7 @@ func (s *Store) extendDict(p *Preview) (*dictSnap, error) {
 		}
 		return nil
 	})
-	if len(missing) == 0 || len(snap.strs) >= dictMaxEntries {
+	if len(missing) == 0 {
 		return snap, nil
 	}
 	if err := s.dict.add(s.db, missing); err != nil {
