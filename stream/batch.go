@@ -570,6 +570,10 @@ func (c *Consumer) afterBatch(l *lane, b *batch, acked time.Time) {
 			continue
 		}
 		c.place(id, int32(f.a.SegmentID))
+		c.m.scored.Inc()
+		if f.a.Novelty {
+			c.m.novel.Inc()
+		}
 		if f.emit {
 			c.m.emitted.WithLabelValues(strconv.Itoa(f.a.SegmentID), f.a.Source.String()).Inc()
 		}

@@ -344,7 +344,7 @@ func TestShouldEmit(t *testing.T) {
 }
 
 func TestRetry(t *testing.T) {
-	c := &Consumer{cfg: Config{RetryMin: time.Millisecond, RetryMax: 4 * time.Millisecond}, m: newMetrics(nil, nil),
+	c := &Consumer{cfg: Config{RetryMin: time.Millisecond, RetryMax: 4 * time.Millisecond}, m: newMetrics(nil, nil, nil),
 		log: slog.New(slog.DiscardHandler)}
 	calls := 0
 	err := c.retry(context.Background(), "op", func(ctx context.Context) error {

@@ -116,7 +116,7 @@ func New(cfg Config, store StateStore, registry SchemaRegistry, log *slog.Logger
 		segOf:  map[string]int32{},
 		counts: map[int32]int{},
 	}
-	c.m = newMetrics(reg, store)
+	c.m = newMetrics(reg, store, func() bool { return c.ready.Load() && c.serving.Load() != nil })
 	c.pending.init()
 	return c, nil
 }

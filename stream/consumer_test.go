@@ -33,8 +33,12 @@ func TestEndToEnd(t *testing.T) {
 	e.produce(e.cfg.Topics.Input, snapshots(t, g, 0, n)...)
 	got := latest(segs.until(20*time.Second, "an assignment of every store", keys(n)))
 	sc := b.NewScorer()
+	novel := 0
 	for i := range n {
 		sa := decodeAssignment(t, got[string(g.Key(i))].Value)
+		if sa.Novelty {
+			novel++
+		}
 		rec := onlyFeatures(t, g.Frame(i+1), config.Default()).Row(i)
 		want, err := sc.Score(string(g.Key(i)), rec)
 		if err != nil {
@@ -47,6 +51,14 @@ func TestEndToEnd(t *testing.T) {
 		if want.Source == model.SourcePredicted {
 			t.Errorf("store %s is unchanged since the refit but scored as predicted", g.Key(i))
 		}
+	}
+	t.Logf("%d of %d stores flagged novel", novel, n)
+	waitFor(t, 5*time.Second, "every store counted as scored", func() bool { return metric(t, r, "storeseg_stream_stores_scored_total", "") == n })
+	if got := metric(t, r, "storeseg_stream_stores_novel_total", ""); got != float64(novel) {
+		t.Errorf("storeseg_stream_stores_novel_total = %v; want %d (the assignments flagged novel)", got, novel)
+	}
+	if got := metric(t, r, "storeseg_stream_ready", ""); got != 1 {
+		t.Errorf("storeseg_stream_ready = %v while consuming with a model; want 1", got)
 	}
 	st := latest(states.until(10*time.Second, "every state", keys(n)))
 	s0 := decodeState(t, st["S0000003"].Value)

@@ -81,6 +81,10 @@
 //	storeseg_stream_assignments_clamped_total        assignments whose confidence or outlier score the model
 //	                                                 gave outside [0, 1], clamped into it (a model defect)
 //	storeseg_stream_tombstones_emitted_total         store removals propagated to the segments topic
+//	storeseg_stream_stores_scored_total              stores scored after a stream update changed them
+//	storeseg_stream_stores_novel_total               of those, stores that fit no cluster (novelty flag)
+//	storeseg_stream_ready                            1 while Run consumes with a model serving (/readyz
+//	                                                 also checks the broker)
 //	storeseg_stream_states_emitted_total             states (and removals) appended to the changelog
 //	storeseg_stream_processing_latency_seconds       histogram: input record timestamp → outputs acknowledged
 //	storeseg_stream_batch_size_messages              histogram: messages per batch

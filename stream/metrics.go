@@ -19,6 +19,8 @@ type metrics struct {
 	emitted       *prometheus.CounterVec
 	tombstones    prometheus.Counter
 	clamped       prometheus.Counter
+	scored        prometheus.Counter
+	novel         prometheus.Counter
 	stateWritten  prometheus.Counter
 	latency       prometheus.Histogram
 	batchSize     prometheus.Histogram
@@ -40,7 +42,9 @@ type metrics struct {
 	readerTotal kafka.ReaderStats
 }
 
-func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
+// newMetrics builds the metrics and registers them with reg (if not nil); store and ready
+// back the gauges of the state store's size and of readiness.
+func newMetrics(reg prometheus.Registerer, store StateStore, ready func() bool) *metrics {
 	m := &metrics{
 		consumed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
 			Name: "events_consumed_total", Help: "Input messages fetched from the input topic (replays included)."}),
@@ -56,6 +60,10 @@ func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
 			Name: "tombstones_emitted_total", Help: "Store removals propagated to the segments topic."}),
 		clamped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
 			Name: "assignments_clamped_total", Help: "Assignments whose confidence or outlier score the model gave outside [0, 1], clamped (a model defect)."}),
+		scored: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
+			Name: "stores_scored_total", Help: "Stores scored after a stream update changed them (rescores after swaps not included)."}),
+		novel: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
+			Name: "stores_novel_total", Help: "Scored stores that fit no cluster's density (novelty flag set; their segment is the forest's)."}),
 		stateWritten: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Subsystem: "stream",
 			Name: "states_emitted_total", Help: "Merged states (and removals) appended to the state changelog."}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "stream",
@@ -91,7 +99,7 @@ func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
 	if reg == nil {
 		return m
 	}
-	reg.MustRegister(m.consumed, m.skipped, m.failed, m.deadLettered, m.emitted, m.tombstones, m.clamped, m.stateWritten,
+	reg.MustRegister(m.consumed, m.skipped, m.failed, m.deadLettered, m.emitted, m.tombstones, m.clamped, m.scored, m.novel, m.stateWritten,
 		m.latency, m.batchSize, m.batchDuration, m.syncDuration, m.retries, m.lag, m.modelInfo, m.modelFailures, m.modelSwaps,
 		m.rescoreDur, m.rescored, m.psi)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "state",
@@ -100,6 +108,14 @@ func newMetrics(reg prometheus.Registerer, store StateStore) *metrics {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "state",
 		Name: "value_log_size_bytes", Help: "On-disk size of the state store's value log."},
 		func() float64 { return float64(store.Stats().ValueLogBytes) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: "stream",
+		Name: "ready", Help: "1 while Run consumes with a model serving (the readiness probe also checks the broker)."},
+		func() float64 {
+			if ready() {
+				return 1
+			}
+			return 0
+		}))
 	reg.MustRegister(&readerCollector{m: m})
 	return m
 }

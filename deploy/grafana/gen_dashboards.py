@@ -255,8 +255,11 @@ def stream_dashboard():
                steps=thresholds(("green", None), ("yellow", 1000), ("red", 10000))), 4, 4)
     L.add(stat("Up", "Scrape health of the selected consumer instances (1 = scraped).",
                [target(f"sum(up{{{SEL}}})", "up")], steps=thresholds(("red", None), ("green", 1))), 4, 4)
+    L.add(stat("Ready", "Instances consuming with a model serving (storeseg_stream_ready; the /readyz probe "
+               "also checks the broker). Fewer than Up: starting, waiting for a model, or stopping.",
+               [target(f"sum(storeseg_stream_ready{{{SEL}}})", "ready")], steps=thresholds(("red", None), ("green", 1))), 4, 5)
     L.add(table("Firing alerts", "storeseg alerts currently firing (Prometheus ALERTS series); runbooks in docs/deploy.md.",
-                [target('ALERTS{alertname=~"Storeseg.+", alertstate="firing"}', "", instant=True, fmt="table")]), 24, 5)
+                [target('ALERTS{alertname=~"Storeseg.+", alertstate="firing"}', "", instant=True, fmt="table")]), 20, 5)
 
     L.row("Throughput")
     L.add(timeseries("Events consumed / s", "Input messages fetched per second by instance; 'skipped' are "
@@ -406,6 +409,12 @@ def model_dashboard():
     L.add(bargauge("PSI now", "Current PSI per feature, worst instance.",
                    [target(f"sort_desc(max by (feature) (storeseg_drift_psi{{{SEL}}}))", "{{feature}}", instant=True)],
                    steps=psi_steps, max_value=0.5), 8, 10)
+    L.add(timeseries("Novelty rate", "Share of the stores scored from stream updates that fit no cluster of the "
+                     "serving model (novelty flag; they still get the forest's segment). A rise means stores "
+                     "unlike the refit's: a refit is due.",
+                     [target(f"sum(rate(storeseg_stream_stores_novel_total{{{SEL}}}[$__rate_interval])) / "
+                             f"sum(rate(storeseg_stream_stores_scored_total{{{SEL}}}[$__rate_interval]))", "novel share")],
+                     unit="percentunit"), 24, 7)
 
     L.row("State store")
     L.add(timeseries("State store size", "On-disk size of the Badger state store: LSM tree and value log.",
