@@ -184,10 +184,13 @@ type Stats struct {
 // durable (the stream's offset commits) calls Sync first, and one Sync covers all the
 // commits before it (group commit).
 //
-// Badger's own DB.Sync fsyncs the value log and the active memtable's log only: a write
-// that a memtable rotation has moved to an immutable memtable, not yet flushed to a table,
-// lives in that memtable's log, which nothing syncs. So Sync also fsyncs every memtable log
-// (the *.mem files) in the directory; one gone meanwhile was flushed to a synced table.
+// Badger's own DB.Sync fsyncs only the active memtable's log and the current value-log
+// file: without SyncWrites, a write that a memtable rotation has moved to an immutable
+// memtable (not yet flushed to a table) or that sits in a value-log file Badger has moved
+// on from is in a file nothing syncs. So Sync fsyncs every memtable log (*.mem) and
+// value-log file (*.vlog) in the directory, and the directory itself (files that appeared
+// since); a file gone meanwhile was flushed to a synced table or collected. Syncing a file
+// with nothing new to write costs a system call.
 func (s *Store) Sync(ctx context.Context) error {
 	release, err := s.acquire(ctx)
 	if err != nil {
@@ -200,16 +203,18 @@ func (s *Store) Sync(ctx context.Context) error {
 	if err := s.db.Sync(); err != nil {
 		return fmt.Errorf("syncing badger: %w", err)
 	}
-	logs, err := filepath.Glob(filepath.Join(s.cfg.Dir, "*.mem"))
-	if err != nil {
-		return fmt.Errorf("listing memtable logs: %w", err)
-	}
-	for _, name := range logs {
-		if err := fsyncFile(name); err != nil {
-			return err
+	for _, pattern := range []string{"*.mem", "*.vlog"} {
+		files, err := filepath.Glob(filepath.Join(s.cfg.Dir, pattern))
+		if err != nil {
+			return fmt.Errorf("listing %s files: %w", pattern, err)
+		}
+		for _, name := range files {
+			if err := fsyncFile(name); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return fsyncFile(s.cfg.Dir)
 }
 
 // fsyncFile fsyncs the file name; a file already removed needs nothing.
