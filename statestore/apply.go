@@ -157,8 +157,8 @@ func (s *Store) write(ctx context.Context, txn **badger.Txn, p *Preview, offsets
 	for i := range p.stores {
 		t := &p.stores[i]
 		t.enc = nil
-		if t.rec.Revision == t.loaded.Revision && t.rec.DeletedAt == t.loaded.DeletedAt {
-			continue // unchanged
+		if !t.changed() {
+			continue
 		}
 		ks := len(buf)
 		buf = append(append(buf, prefixState...), t.id...)

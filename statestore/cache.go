@@ -153,7 +153,7 @@ func (c *cache) endCommit(p *Preview, written bool, snap *dictSnap) {
 		switch {
 		case !written || !t.rec.Exists():
 			c.clearRecord(e)
-		case t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt || e.val == "":
+		case t.changed() || e.val == "":
 			var val string
 			if t.enc != nil {
 				val = string(t.enc)

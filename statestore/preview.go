@@ -39,6 +39,11 @@ type touched struct {
 	enc      []byte // the merged record as Commit encoded it, until the cache has it
 }
 
+// changed reports whether the batch changed the store (so Commit writes its record).
+func (t *touched) changed() bool {
+	return t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt
+}
+
 // Loader returns a store's record (the zero Record when absent) and its last emission, for
 // NewPreview.
 type Loader func(storeID string) (rec Record, em Emission, hasEm bool, err error)
@@ -91,8 +96,7 @@ func (p *Preview) merge(updates []Update, load func(id string) (touched, error))
 func (p *Preview) Changed(fn func(storeID string, loaded, merged Record, changed bool) error) error {
 	for i := range p.stores {
 		t := &p.stores[i]
-		changed := t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt
-		if err := fn(t.id, t.loaded, t.rec, changed); err != nil {
+		if err := fn(t.id, t.loaded, t.rec, t.changed()); err != nil {
 			return err
 		}
 	}
@@ -123,7 +127,7 @@ func (p *Preview) writes() bool {
 		return true
 	}
 	for i := range p.stores {
-		if t := &p.stores[i]; t.rec.Revision != t.loaded.Revision || t.rec.DeletedAt != t.loaded.DeletedAt {
+		if p.stores[i].changed() {
 			return true
 		}
 	}

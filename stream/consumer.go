@@ -168,20 +168,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	}()
 	bg.Add(1)
 	go func() { defer bg.Done(); c.fetch(fctx, r) }()
-	if c.cfg.SyncInterval > 0 {
-		c.sync = &syncer{}
-		sctx, stopSyncing := context.WithCancel(ctx)
-		var syncing sync.WaitGroup
-		syncing.Add(1)
-		go func() { defer syncing.Done(); c.runSyncer(sctx, r) }()
-		defer func() { // after the lanes: the last batches' offsets, before the reader closes
-			stopSyncing()
-			syncing.Wait()
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.ShutdownTimeout)
-			defer cancel()
-			c.syncCommit(fctx, r)
-		}()
-	}
+	defer c.startSyncer(ctx, r)() // after the lanes: the last batches' offsets, before the reader closes
 	c.ready.Store(true)
 	defer c.ready.Store(false)
 	c.log.Info("consumer running", "topic", c.cfg.Topics.Input, "group", c.cfg.GroupID, "brokers", c.cfg.Kafka.Brokers,

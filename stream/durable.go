@@ -56,6 +56,26 @@ func (c *Consumer) commitDurable(ctx context.Context, r *kafka.Reader, msgs []ka
 	c.sync.add(msgs)
 }
 
+// startSyncer starts the group commit when Config.SyncInterval asks for it and returns the
+// function that stops it, syncing and committing once more (within Config.ShutdownTimeout)
+// for the batches persisted since its last sync.
+func (c *Consumer) startSyncer(ctx context.Context, r *kafka.Reader) (stop func()) {
+	if c.cfg.SyncInterval <= 0 {
+		return func() {}
+	}
+	c.sync = &syncer{}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); c.runSyncer(sctx, r) }()
+	return func() {
+		cancel()
+		<-done
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.ShutdownTimeout)
+		defer cancel()
+		c.syncCommit(fctx, r)
+	}
+}
+
 // runSyncer syncs the state store every Config.SyncInterval while offsets wait, and
 // commits them, until ctx ends; the caller runs syncCommit once more after the lanes have
 // stopped.
