@@ -35,11 +35,18 @@
 //
 // Either way RecordEmissions also gives the stream each store's previous segment.
 //
+// Durability: with Config.SyncWrites every commit is fsynced before it returns. Without it,
+// [Store.Sync] makes every earlier commit durable at once (group commit): the stream
+// persists batches without an fsync each and commits Kafka offsets only after a Sync that
+// followed them.
+//
 // # Storage
 //
-// Keys are s/<store id> (state and deletion marker), e/<store id> (last emission) and
-// o/<topic>\x00<partition> (next offset to apply). Values are a compact, versioned binary
-// encoding; a value that does not decode is [ErrCorrupt], never a panic. Encryption at rest
+// Keys are s/<store id> (state and deletion marker), e/<store id> (last emission),
+// o/<topic>\x00<partition> (next offset to apply) and n/<id> (a string of the records'
+// dictionary: feature names, categorical values and sources are stored by id). Values are a
+// compact, versioned binary encoding; a value that does not decode is [ErrCorrupt], never a
+// panic. Encryption at rest
 // (AES, Badger's data keys under Config.EncryptionKey) is optional. The Store runs Badger's
 // value-log GC on a ticker it owns; Close stops it and waits. Badger's log goes to slog,
 // its Info messages at Debug.
